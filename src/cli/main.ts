@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { CliExit, EXIT, type ExitCode } from './exit-codes.js';
+
+/**
+ * The single place that turns errors into exit codes and one-line messages.
+ * Command modules stay light at import time: each `register` only declares options, and loads
+ * the state core, git and so on inside its action, so `paracle --version` pays for none of it.
+ */
+type Register = (program: Command) => void;
+
+const commandModules: Array<() => Promise<{ register: Register }>> = [
+  // One line per command file; keep sorted.
+];
+
+export interface GlobalOptions {
+  root?: string;
+  timeout?: number;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new CliExit(EXIT.usage, `--timeout takes a number of seconds, got "${value}"`);
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('paracle');
+  program
+    .description('Keep .parac/memory/context/current_state.yaml correct under concurrent writers.')
+    .version(packageVersion(), '-V, --version')
+    .option('--root <dir>', 'the .parac directory (default: found from the current directory)')
+    .option('--timeout <seconds>', 'lock timeout in seconds (default: PARACLE_TIMEOUT or 10)', parseSeconds)
+    .option('--json', 'machine-readable output')
+    .option('-q, --quiet', 'print only errors')
+    .option('--verbose', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  return program;
+}
+
+function exitCodeFor(error: unknown): ExitCode {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'STATE_LOCK_TIMEOUT') return EXIT.lockTimeout;
+  if (code === 'STATE_CONFLICT') return EXIT.conflict;
+  return EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const wantsVersion = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+  if (!wantsVersion) {
+    for (const load of commandModules) (await load()).register(program);
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliExit) {
+      if (error.message) process.stderr.write(`paracle: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const verbose = argv.includes('--verbose');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`paracle: ${message.split('\n')[0]}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}

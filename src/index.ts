@@ -1,0 +1,1 @@
+export { findParacRoot } from "./state/paths.js";
