@@ -1,1 +1,36 @@
-export { findParacRoot } from "./state/paths.js";
+/**
+ * paracle-hooks: the state core as a library. The `paracle` CLI and the git hooks are built on
+ * exactly these functions.
+ */
+export {
+  ParacleError,
+  StateConflictError,
+  StateLockError,
+  StateParseError,
+  StateWriteError,
+  type LockHolder,
+} from './errors.js';
+export { findParacRoot, stateFilePath, auditLogPath } from './state/paths.js';
+export { parseStateText, rewriteYaml, type ParsedState } from './state/document.js';
+export { ParacState, CurrentPhase, type Blocker, type RecordedChange, type StatePath } from './state/model.js';
+export {
+  loadState,
+  saveState,
+  updateState,
+  updateWithRetry,
+  type LoadOptions,
+  type SaveOptions,
+  type UpdateOptions,
+  type RetryOptions,
+  type AuditOverride,
+  type WrittenState,
+} from './state/store.js';
+export {
+  logStateChange,
+  appendStateChanges,
+  getRecentChanges,
+  clearOldChanges,
+  readAuditLog,
+  type StateChangeEntry,
+  type StateChangeInput,
+} from './log/audit-log.js';

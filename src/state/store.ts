@@ -1,0 +1,273 @@
+import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { Document } from 'yaml';
+import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
+import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
+import { writeFileAtomic, removeOrphanedTempFiles } from './atomic-write.js';
+import { parseStateText, type ParsedState } from './document.js';
+import { acquireStateLock, waitForNoWriter, type StateLock } from './lock.js';
+import { ParacState, type RecordedChange } from './model.js';
+import { findParacRoot, stateFilePath } from './paths.js';
+import { RewriteError, rewriteYaml } from './yaml-rewrite.js';
+
+/**
+ * Load, save and update the state file. Every write happens here, under the lock, as one atomic
+ * replace, followed by its audit entries; everything written is computed before the first write.
+ */
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+export interface LoadOptions {
+  /** Seconds to wait for a writer to finish (default PARACLE_TIMEOUT or 10). */
+  timeout?: number;
+}
+
+export interface SaveOptions {
+  timeout?: number;
+  /** Refuse to save over a file that changed since `state` was loaded (default true). */
+  checkConflict?: boolean;
+  /** What a conflict does: `throw` a StateConflictError (default) or `reconcile` both changes. */
+  onConflict?: 'throw' | 'reconcile';
+}
+
+/** One entry replacing the per-change entries of a save, e.g. a hook's `auto_maintain`. */
+export interface AuditOverride {
+  changeType: string;
+  description: string;
+  [extra: string]: unknown;
+}
+
+export interface WrittenState {
+  file: string;
+  text: string;
+  revision: number;
+  previousRevision: number;
+}
+
+export interface UpdateOptions {
+  timeout?: number;
+  audit?: AuditOverride;
+  /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
+  afterWrite?: (written: WrittenState) => void | Promise<void>;
+}
+
+export function timeoutMs(seconds: number | undefined): number {
+  const fromEnv = Number(process.env.PARACLE_TIMEOUT);
+  const chosen = seconds ?? (process.env.PARACLE_TIMEOUT && Number.isFinite(fromEnv) ? fromEnv : DEFAULT_TIMEOUT_SECONDS);
+  return Math.max(0, Math.round(chosen * 1000));
+}
+
+export function requireParacRoot(paracRoot?: string): string {
+  const root = paracRoot ?? findParacRoot();
+  if (root === null) {
+    throw new ParacleError('PARAC_NOT_FOUND', `no .parac/ directory in ${process.cwd()} or above; run \`paracle init\` or pass --root`);
+  }
+  return root;
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const EMPTY: Omit<ParsedState, 'data'> = { text: '', revision: 0 };
+
+function readState(file: string, text: string | null): ParsedState {
+  return text === null ? { ...EMPTY, data: {} } : parseStateText(text, file);
+}
+
+/** Returns null only when the state file does not exist; a corrupt file is a StateParseError. */
+export async function loadState(paracRoot?: string, options: LoadOptions = {}): Promise<ParacState | null> {
+  const root = paracRoot ?? findParacRoot();
+  if (root === null) return null;
+  const file = stateFilePath(root);
+  await waitForNoWriter(file, timeoutMs(options.timeout));
+  const text = await readText(file);
+  return text === null ? null : new ParacState(parseStateText(text, file));
+}
+
+/** Resolves to the revision written. */
+export async function saveState(state: ParacState, paracRoot?: string, options: SaveOptions = {}): Promise<number> {
+  const root = requireParacRoot(paracRoot);
+  const file = stateFilePath(root);
+  const checkConflict = options.checkConflict ?? true;
+  return withLock(file, options.timeout, async (lock) => {
+    const diskText = await readText(file);
+    const disk = diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
+    const changedElsewhere = disk.text !== state.source;
+    if (changedElsewhere && checkConflict) {
+      if (options.onConflict === 'reconcile') {
+        // Wired by the reconcile module (issue 4); until then a conflict is reported, never lost.
+      }
+      throw new StateConflictError(file, state.revision, disk.revision, {
+        detail:
+          disk.revision === state.revision
+            ? 'The file was edited since it was loaded (same revision). Reload the state and retry.'
+            : 'State was modified by another process. Reload the state and retry.',
+      });
+    }
+    const entries = auditEntries(state.changes, state.original, state.data);
+    const written = await writeState(root, file, lock, disk, state.data, entries);
+    adopt(state, written);
+    return written.revision;
+  });
+}
+
+/**
+ * Read, mutate and write inside one lock hold: no conflicts and no lost updates between processes.
+ * A mutate that changes nothing writes nothing.
+ */
+export async function updateState(
+  paracRoot: string | undefined,
+  mutate: (state: ParacState) => void | Promise<void>,
+  options: UpdateOptions = {},
+): Promise<ParacState> {
+  const root = requireParacRoot(paracRoot);
+  const file = stateFilePath(root);
+  return withLock(file, options.timeout, async (lock) => {
+    const disk = readState(file, await readText(file));
+    const state = new ParacState(disk);
+    await mutate(state);
+    if (isDeepStrictEqual(state.data, disk.data)) return state;
+    const entries = options.audit
+      ? [overrideEntry(options.audit)]
+      : auditEntries(state.changes, state.original, state.data);
+    const written = await writeState(root, file, lock, disk, state.data, entries);
+    adopt(state, written);
+    await options.afterWrite?.(written);
+    return state;
+  });
+}
+
+export interface RetryOptions {
+  maxRetries?: number;
+  timeout?: number;
+}
+
+/** The spec's load → modify → save-with-check loop, with exponential backoff and jitter. */
+export async function updateWithRetry(
+  paracRoot: string | undefined,
+  mutate: (state: ParacState) => void | Promise<void>,
+  options: RetryOptions = {},
+): Promise<ParacState> {
+  const maxRetries = options.maxRetries ?? 3;
+  for (let attempt = 0; ; attempt += 1) {
+    const root = requireParacRoot(paracRoot);
+    const state = (await loadState(root, { timeout: options.timeout })) ?? new ParacState({ ...EMPTY, data: {} });
+    await mutate(state);
+    try {
+      await saveState(state, root, { timeout: options.timeout, checkConflict: true });
+      return state;
+    } catch (error) {
+      if (!(error instanceof StateConflictError) || attempt >= maxRetries) throw error;
+      const base = 10 * 2 ** attempt;
+      await new Promise((resolve) => setTimeout(resolve, base + Math.random() * base));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function withLock<T>(file: string, timeout: number | undefined, fn: (lock: StateLock) => Promise<T>): Promise<T> {
+  const lock = await acquireStateLock(file, { timeoutMs: timeoutMs(timeout) });
+  try {
+    return await fn(lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** `data` with `revision` set, placed after `snapshot_date` when the file had no revision yet. */
+function withRevision(data: Record<string, unknown>, revision: number): Record<string, unknown> {
+  if (Object.hasOwn(data, 'revision')) return { ...data, revision };
+  const result: Record<string, unknown> = {};
+  let placed = false;
+  for (const [key, value] of Object.entries(data)) {
+    Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
+    if (key === 'snapshot_date') {
+      result.revision = revision;
+      placed = true;
+    }
+  }
+  return placed ? result : { revision, ...result };
+}
+
+function render(disk: ParsedState, target: Record<string, unknown>, file: string): string {
+  try {
+    if (disk.text === '') return new Document(target).toString({ lineWidth: 0 });
+    return rewriteYaml(disk.text, disk.data, target);
+  } catch (error) {
+    if (error instanceof RewriteError) {
+      throw new StateWriteError(file, `cannot apply the change without reformatting the file (${error.message}); nothing was written`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Under the lock: render, replace atomically, then log. Returns what was written. */
+async function writeState(
+  root: string,
+  file: string,
+  lock: StateLock,
+  disk: ParsedState,
+  data: Record<string, unknown>,
+  entries: RecordedChange[],
+): Promise<WrittenState & { data: Record<string, unknown> }> {
+  const revision = disk.revision + 1;
+  const target = withRevision(data, revision);
+  const text = render(disk, target, file);
+  await removeOrphanedTempFiles(file);
+  // A lock taken over while we worked (we stalled past the stale period) must not be written through.
+  await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
+  await logQuietly(
+    root,
+    entries.map((entry) => ({ ...entry, revision })),
+  );
+  return { file, text, revision, previousRevision: disk.revision, data: target };
+}
+
+/** A logging failure never fails the save (the state is already written) but is reported. */
+async function logQuietly(root: string, entries: StateChangeInput[]): Promise<void> {
+  try {
+    await appendStateChanges(root, entries);
+  } catch (error) {
+    process.stderr.write(`paracle: warning: the state was saved but its audit entry was not: ${(error as Error).message}\n`);
+  }
+}
+
+function adopt(state: ParacState, written: WrittenState & { data: Record<string, unknown> }): void {
+  state.source = written.text;
+  state.original = written.data;
+  state.data = structuredClone(written.data);
+  state.changes = [];
+}
+
+function overrideEntry(audit: AuditOverride): RecordedChange {
+  const { changeType, description, ...extra } = audit;
+  return { change_type: changeType, description, ...extra };
+}
+
+/** What a save logs: the domain changes, or one `update` entry naming the keys that changed. */
+function auditEntries(
+  changes: RecordedChange[],
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): RecordedChange[] {
+  if (changes.length > 0) return changes;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (key) => key !== 'revision' && !isDeepStrictEqual(before[key], after[key]),
+  );
+  return [
+    {
+      change_type: 'update',
+      description: keys.length > 0 ? `Updated ${keys.join(', ')}` : 'Saved without changes',
+      ...(keys.length > 0 ? { keys } : {}),
+    },
+  ];
+}

@@ -1,0 +1,396 @@
+import { isDeepStrictEqual } from 'node:util';
+import { CST, Composer, Document, Parser, isCollection, isMap, isSeq, parse, type ToStringOptions } from 'yaml';
+import { takeTokens } from './cst-cache.js';
+
+/**
+ * Patches YAML text so that it represents new data while every byte that did not need to change
+ * stays as it was: comments, blank lines, quoting, block and folded scalars, key order.
+ *
+ * It works on the `yaml` package's CST: scalars are rewritten in place with `CST.setScalarValue`,
+ * and new or replaced nodes are rendered with `yaml`'s own stringifier into a small snippet whose
+ * tokens are grafted into the tree. Nothing is re-flowed: the Document layer's `toString()` would
+ * rewrite hundreds of lines of a real state file (it re-folds `>` scalars), so it is never used on
+ * the user's text.
+ */
+export function rewriteYaml(text: string, before: unknown, after: unknown): string {
+  if (isDeepStrictEqual(before, after)) return text;
+  const tokens = takeTokens(text);
+  const document = tokens.find((t): t is CST.Document => t.type === 'document');
+  if (!document) throw new RewriteError('the text holds no YAML document');
+  const style = detectStyle(document);
+  patchValue({ kind: 'root', document }, before, after, style);
+  const result = tokens.map((t) => CST.stringify(t)).join('');
+  assertRepresents(result, after);
+  return result;
+}
+
+/** The editor could not express a change without reformatting; the caller must not write. */
+export class RewriteError extends Error {
+  constructor(
+    message: string,
+    /** The text as edited, kept for diagnosis; never written anywhere. */
+    readonly edited?: string,
+  ) {
+    super(message);
+  }
+}
+
+type Item = CST.CollectionItem;
+
+type Slot =
+  | { kind: 'root'; document: CST.Document }
+  | { kind: 'map'; item: Item; indent: number }
+  | { kind: 'seq'; item: Item; indent: number };
+
+interface Style {
+  indentSeq: boolean;
+}
+
+type Scalar = string | number | boolean | null;
+
+function isScalarValue(value: unknown): value is Scalar {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function slotValue(slot: Slot): CST.Token | undefined {
+  return slot.kind === 'root' ? slot.document.value : slot.item.value;
+}
+
+function patchValue(slot: Slot, before: unknown, after: unknown, style: Style): void {
+  if (isDeepStrictEqual(before, after)) return;
+  const token = slotValue(slot);
+  if (token?.type === 'block-map' && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
+    if (patchBlockMap(token, before, after, style)) return;
+  } else if (token?.type === 'block-seq' && Array.isArray(before) && Array.isArray(after) && after.length > 0) {
+    if (patchBlockSeq(token, before, after, style)) return;
+  } else if (token && CST.isScalar(token) && isScalarValue(before) && isScalarValue(after)) {
+    setScalar(token, after);
+    return;
+  }
+  const preferFlow = token?.type === 'flow-collection' && token.items.length > 0;
+  replaceValue(slot, after, style, preferFlow);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+function setScalar(token: CST.FlowScalar | CST.BlockScalar, value: Scalar): void {
+  // Map values and sequence items both continue on lines indented past their key or dash.
+  const context = { afterKey: true };
+  if (typeof value !== 'string') {
+    CST.setScalarValue(token, value === null ? 'null' : String(value), { ...context, type: 'PLAIN' });
+    return;
+  }
+  CST.setScalarValue(token, value, context);
+  // setScalarValue applies no schema: a plain "12" or "true" would read back as a number or boolean.
+  if (token.type === 'scalar' && !plainReadsAsString(token.source, value)) {
+    CST.setScalarValue(token, value, { ...context, type: 'QUOTE_DOUBLE' });
+  }
+}
+
+function plainReadsAsString(source: string, expected: string): boolean {
+  try {
+    return parse(source) === expected;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block mappings
+
+function keyOf(item: Item): string | undefined {
+  if (!item.key || item.sep === undefined) return undefined;
+  return CST.resolveAsScalar(item.key)?.value;
+}
+
+/** Returns false when the mapping holds keys this editor cannot address (complex keys). */
+function patchBlockMap(
+  token: CST.BlockMap,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  style: Style,
+): boolean {
+  const keyed = token.items.filter((item) => item.sep !== undefined);
+  const keys = keyed.map(keyOf);
+  if (keys.some((k) => k === undefined) || new Set(keys).size !== keys.length) return false;
+  if (keys.length !== Object.keys(before).length || !keys.every((k) => Object.hasOwn(before, k!))) return false;
+
+  const firstHadSpace = startsWithSpace(token.items[0]);
+  const indexOf = (key: string) => token.items.findIndex((item) => item.sep !== undefined && keyOf(item) === key);
+
+  for (const key of Object.keys(before)) {
+    if (Object.hasOwn(after, key)) continue;
+    token.items.splice(indexOf(key), 1);
+  }
+  for (const key of Object.keys(after)) {
+    if (Object.hasOwn(before, key)) {
+      patchValue({ kind: 'map', item: token.items[indexOf(key)]!, indent: token.indent }, before[key], after[key], style);
+    }
+  }
+  const afterKeys = Object.keys(after);
+  afterKeys.forEach((key, position) => {
+    if (Object.hasOwn(before, key)) return;
+    const item = renderMapItem(key, after[key], token.indent, style);
+    // A new key goes right after the key that precedes it in the new data, so that a writer's
+    // ordering (e.g. `revision` after `snapshot_date`) survives; with no such key, first.
+    let at = 0;
+    for (let p = position - 1; p >= 0; p -= 1) {
+      const i = indexOf(afterKeys[p]!);
+      if (i !== -1) {
+        at = i + 1;
+        break;
+      }
+    }
+    insertItem(token, at, item);
+  });
+  normaliseIndentation(token, firstHadSpace);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block sequences
+
+function isSeqEntry(item: Item): boolean {
+  return item.start.some((t) => t.type === 'seq-item-ind');
+}
+
+function patchBlockSeq(token: CST.BlockSequence, before: unknown[], after: unknown[], style: Style): boolean {
+  const entries = token.items.filter(isSeqEntry);
+  if (entries.length !== before.length) return false;
+  const firstHadSpace = startsWithSpace(token.items[0]);
+  const leading: Item[] = [];
+  const trailing: Item[] = [];
+  for (const item of token.items) {
+    if (isSeqEntry(item)) continue;
+    (token.items.indexOf(item) < token.items.indexOf(entries[0]!) ? leading : trailing).push(item);
+  }
+
+  const result: Item[] = [];
+  // Items appended after the last existing one go below trailing comment lines (often commented-out items).
+  const appended: Item[] = [];
+  for (const step of alignSequences(before, after)) {
+    if (step.op !== 'insert' && appended.length > 0) result.push(...appended.splice(0));
+    if (step.op === 'keep') result.push(entries[step.from]!);
+    else if (step.op === 'change') {
+      const item = entries[step.from]!;
+      patchValue({ kind: 'seq', item, indent: token.indent }, before[step.from], after[step.to], style);
+      result.push(item);
+    } else if (step.op === 'insert') {
+      const item = renderSeqItem(after[step.to], token.indent, style);
+      (result.length === 0 ? result : appended).push(item);
+    }
+  }
+  (token as { items: Item[] }).items = [...leading, ...result, ...trailing, ...appended];
+  normaliseIndentation(token, firstHadSpace);
+  return true;
+}
+
+type AlignStep =
+  | { op: 'keep'; from: number; to: number }
+  | { op: 'change'; from: number; to: number }
+  | { op: 'insert'; to: number }
+  | { op: 'delete'; from: number };
+
+/**
+ * Longest common subsequence of equal items; between two kept items, removed and added items are
+ * paired up as in-place changes (so an edited list entry keeps its comments), the rest are
+ * deletions or insertions.
+ */
+export function alignSequences(before: unknown[], after: unknown[]): AlignStep[] {
+  const n = before.length;
+  const m = after.length;
+  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i -= 1) {
+    for (let j = m - 1; j >= 0; j -= 1) {
+      lcs[i]![j] = isDeepStrictEqual(before[i], after[j])
+        ? lcs[i + 1]![j + 1]! + 1
+        : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const steps: AlignStep[] = [];
+  let removed: number[] = [];
+  let added: number[] = [];
+  const flush = () => {
+    const paired = Math.min(removed.length, added.length);
+    for (let k = 0; k < paired; k += 1) steps.push({ op: 'change', from: removed[k]!, to: added[k]! });
+    for (const from of removed.slice(paired)) steps.push({ op: 'delete', from });
+    for (const to of added.slice(paired)) steps.push({ op: 'insert', to });
+    removed = [];
+    added = [];
+  };
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && isDeepStrictEqual(before[i], after[j])) {
+      flush();
+      steps.push({ op: 'keep', from: i, to: j });
+      i += 1;
+      j += 1;
+    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
+      added.push(j);
+      j += 1;
+    } else {
+      removed.push(i);
+      i += 1;
+    }
+  }
+  flush();
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items: insertion, indentation, line ends
+
+function startsWithSpace(item: Item | undefined): boolean {
+  return item?.start[0]?.type === 'space';
+}
+
+function spaceToken(width: number): CST.SourceToken {
+  return { type: 'space', offset: 0, indent: 0, source: ' '.repeat(width) };
+}
+
+function insertItem(token: CST.BlockMap | CST.BlockSequence, at: number, item: Item): void {
+  if (at > 0) ensureEndsWithNewline(token.items[at - 1]!);
+  (token.items as Item[]).splice(at, 0, item);
+}
+
+/**
+ * Puts indentation back the way the parser lays it out after items were removed or inserted.
+ * The first line of a nested collection is indented by the parent's `key:` separator, so its
+ * first item carries no indentation of its own; every later item, and any item line that follows
+ * a blank or comment line inside `start`, carries it. Blank and comment lines are left as they are.
+ */
+function normaliseIndentation(token: CST.BlockMap | CST.BlockSequence, firstHadSpace: boolean): void {
+  const items = token.items as Item[];
+  items.forEach((item, index) => {
+    // A comment-only entry has no content line to indent.
+    if (item.sep === undefined && item.value === undefined && !isSeqEntry(item)) return;
+    const first = index === 0 && !firstHadSpace;
+    // Leading blank lines would follow the separator's indentation and leave a whitespace-only line.
+    if (first) while (item.start[0]?.type === 'newline') item.start.shift();
+    const lastNewline = item.start.map((t) => t.type).lastIndexOf('newline');
+    const at = lastNewline + 1;
+    const hasSpace = item.start[at]?.type === 'space';
+    const wantSpace = lastNewline === -1 ? !first && token.indent > 0 : token.indent > 0;
+    if (hasSpace && !wantSpace) item.start.splice(at, 1);
+    else if (!hasSpace && wantSpace) item.start.splice(at, 0, spaceToken(token.indent));
+  });
+  for (let index = 0; index < items.length - 1; index += 1) ensureEndsWithNewline(items[index]!);
+}
+
+function ensureEndsWithNewline(item: Item): void {
+  if (itemText(item).endsWith('\n')) return;
+  const last = item.value ?? item.key;
+  const newline: CST.SourceToken = { type: 'newline', offset: 0, indent: 0, source: '\n' };
+  if (last && (last.type === 'block-map' || last.type === 'block-seq')) {
+    ensureEndsWithNewline(last.items[last.items.length - 1] as Item);
+  } else if (last && 'end' in last && Array.isArray(last.end)) {
+    last.end.push(newline);
+  } else if (last && (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')) {
+    last.end = [newline];
+  } else if (last?.type === 'block-scalar') {
+    last.source += '\n';
+  } else {
+    (item.sep ?? item.start).push(newline);
+  }
+}
+
+function itemText(item: Item): string {
+  return CST.stringify(item as Parameters<typeof CST.stringify>[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// New nodes: rendered by `yaml` itself, then grafted
+
+const renderOptions: ToStringOptions = {
+  indent: 2,
+  lineWidth: 0,
+  minContentWidth: 0,
+};
+
+/**
+ * YAML 1.1 rendering quotes strings that a 1.1 reader (PyYAML, used by the paracle Python tools on
+ * the same file) would take for a date, boolean or number, such as `2026-11-27` or `on`.
+ */
+function renderSnippet(value: unknown, indent: number, style: Style, flow = false): CST.Token {
+  const doc = new Document(value, { version: '1.1' });
+  if (flow) {
+    const { contents } = doc;
+    const first: unknown = isMap(contents) ? contents.items[0]?.value : isSeq(contents) ? contents.items[0] : undefined;
+    if (isCollection(first)) first.flow = true;
+  }
+  const pad = ' '.repeat(indent);
+  const text = doc
+    .toString({ ...renderOptions, indentSeq: style.indentSeq })
+    .split('\n')
+    .map((line) => (line === '' ? line : pad + line))
+    .join('\n');
+  const document = Array.from(new Parser().parse(text)).find((t): t is CST.Document => t.type === 'document');
+  if (!document?.value) throw new RewriteError('could not render a new value');
+  // The first line's indentation was parsed into the document's start; items carry their own.
+  return document.value;
+}
+
+function firstItem(token: CST.Token): Item {
+  if (token.type !== 'block-map' && token.type !== 'block-seq') throw new RewriteError(`unexpected ${token.type}`);
+  const item = token.items[0] as Item | undefined;
+  if (!item) throw new RewriteError('rendered an empty collection');
+  while (item.start[0]?.type === 'space') item.start.shift();
+  return item;
+}
+
+function renderMapItem(key: string, value: unknown, indent: number, style: Style, flow = false): Item {
+  return firstItem(renderSnippet({ [key]: value }, indent, style, flow));
+}
+
+function renderSeqItem(value: unknown, indent: number, style: Style, flow = false): Item {
+  return firstItem(renderSnippet([value], indent, style, flow));
+}
+
+function replaceValue(slot: Slot, after: unknown, style: Style, preferFlow: boolean): void {
+  if (slot.kind === 'root') {
+    const rendered = renderSnippet(after, 0, style);
+    slot.document.value = rendered;
+    return;
+  }
+  const flow = preferFlow && (isRecord(after) || Array.isArray(after));
+  if (slot.kind === 'map') {
+    const fresh = renderMapItem('k', after, slot.indent, style, flow);
+    slot.item.sep = fresh.sep;
+    slot.item.value = fresh.value;
+    return;
+  }
+  const fresh = renderSeqItem(after, slot.indent, style, flow);
+  // Keep the old entry's leading comments and indentation; take the dash and spacing from the new one.
+  const dash = slot.item.start.findIndex((t) => t.type === 'seq-item-ind');
+  const freshDash = fresh.start.findIndex((t) => t.type === 'seq-item-ind');
+  slot.item.start = [...slot.item.start.slice(0, dash), ...fresh.start.slice(freshDash)];
+  slot.item.value = fresh.value;
+}
+
+function detectStyle(document: CST.Document): Style {
+  const root = document.value;
+  if (root?.type === 'block-map') {
+    for (const item of root.items) {
+      if (item.value?.type === 'block-seq') return { indentSeq: item.value.indent > root.indent };
+    }
+  }
+  return { indentSeq: true };
+}
+
+/** The last line of defence: text that does not read back as `after` is never handed out. */
+function assertRepresents(text: string, after: unknown): void {
+  const docs = Array.from(new Composer({ logLevel: 'error' }).compose(new Parser().parse(text)));
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc || doc.errors.length > 0) {
+    throw new RewriteError(`the edited YAML does not parse: ${doc?.errors[0]?.message ?? 'no document'}`, text);
+  }
+  if (!isDeepStrictEqual(doc.toJS({ maxAliasCount: 100 }), after)) {
+    throw new RewriteError('the edited YAML does not read back as the intended data', text);
+  }
+}
