@@ -128,6 +128,14 @@ describe('rewriteYaml on the real state file', () => {
     expect(out).toBe('# head\na: 2 # one\n# before b\nb:\n  - x # ex\n  # tail of b\n  - z\nc: { d: 1, e: 2 }\n');
   });
 
+  it('edits a file that uses anchors and aliases (checked as a whole, since sections share anchors)', () => {
+    const text = 'defaults: &d\n  owner: team\nphase_a:\n  <<: *d\n  progress: 1%\nphase_b: *d\n';
+    const { out } = edit(text, (d) => {
+      d.phase_a.progress = '2%';
+    });
+    expect(out).toBe(text.replace('1%', '2%'));
+  });
+
   it('edits the template whose project name is a flow mapping with a mapping key', () => {
     const text = readFixture('template-lite-current_state.yaml');
     const { out } = edit(text, (d) => {
