@@ -86,3 +86,70 @@ export class StateWriteError extends ParacleError {
     this.file = file;
   }
 }
+
+/** An audit log entry built wrongly by its caller (no change_type, a bad revision, ...); nothing was written. */
+export class AuditEntryError extends ParacleError {
+  readonly field: string;
+  /** Position of the entry in the batch that was being appended. */
+  readonly index: number;
+
+  constructor(field: string, index: number, reason: string, options?: { cause?: unknown }) {
+    super('AUDIT_ENTRY_INVALID', `audit log entry ${index}: ${field} ${reason}`, options);
+    this.field = field;
+    this.index = index;
+  }
+}
+
+/** A git command run by this toolkit failed; `args` and git's own `stderr` say which and why. */
+export class GitCommandError extends ParacleError {
+  readonly args: readonly string[];
+  readonly exitCode: number | null;
+  readonly stderr: string;
+
+  constructor(args: readonly string[], exitCode: number | null, stderr: string, message?: string, options?: { cause?: unknown }) {
+    const reason = stderr.trim().split('\n')[0] ?? '';
+    super('GIT_FAILED', message ?? `git ${subcommand(args)} failed (exit ${exitCode})${reason ? `: ${reason}` : ''}`, options);
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** The git subcommand in `args`, for messages: `status` in `-c x=y status --porcelain`. */
+function subcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '-c' || arg === '-C') i += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return args[0] ?? '';
+}
+
+/** `.parac/config/hooks.yaml` is not valid; the message names the file, the key and what is allowed. */
+export class HooksConfigError extends ParacleError {
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('HOOKS_CONFIG', `${file}: ${reason}`, options);
+    this.file = file;
+  }
+}
+
+/** A git hook refused the operation (e.g. a lock file is staged); the message says what to do. */
+export class HookRefusedError extends ParacleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('HOOK_REFUSED', message, options);
+  }
+}
+
+/** `clearLock` refused to remove a lock whose holder is alive (pass `force` to take it anyway). */
+export class StateLockHeldError extends ParacleError {
+  readonly file: string;
+  readonly holder: LockHolder | null;
+
+  constructor(message: string, file: string, holder: LockHolder | null = null) {
+    super('STATE_LOCK_HELD', message);
+    this.file = file;
+    this.holder = holder;
+  }
+}

@@ -8,6 +8,7 @@ export {
   StateLockError,
   StateParseError,
   StateWriteError,
+  AuditEntryError,
   type LockHolder,
 } from './errors.js';
 export { findParacRoot, stateFilePath, auditLogPath } from './state/paths.js';

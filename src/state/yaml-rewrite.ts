@@ -13,19 +13,26 @@ import { takeTokens } from './cst-cache.js';
  * the user's text.
  */
 export function rewriteYaml(text: string, before: unknown, after: unknown): string {
-  if (isDeepStrictEqual(before, after)) return text;
   const tokens = takeTokens(text);
   const document = tokens.find((t): t is CST.Document => t.type === 'document');
   if (!document) throw new RewriteError('the text holds no YAML document');
-  const style = detectStyle(document);
   const root = document.value;
-  const sections = root?.type === 'block-map' && isRecord(before) && !MAY_HAVE_ANCHORS.test(text) ? snapshotSections(root) : null;
-  patchValue({ kind: 'root', document }, before, after, style);
-  const result = tokens.map((t) => CST.stringify(t)).join('');
-  if (sections && root?.type === 'block-map' && document.value === root && isRecord(after)) {
-    assertSectionsRepresent(root, sections, before as Record<string, unknown>, after, result);
+  const context: EditContext = { style: detectStyle(document), changedRootKeys: null };
+  if (root?.type === 'block-map' && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
+    context.changedRootKeys = new Set();
+    if (patchBlockMap(root, before, after, context)) {
+      if (context.changedRootKeys.size === 0) return text;
+      const result = tokens.map((t) => CST.stringify(t)).join('');
+      if (MAY_HAVE_ANCHORS.test(text)) assertRepresents(result, after);
+      else assertEntriesRepresent(root, context.changedRootKeys, after, result);
+      return result;
+    }
+    context.changedRootKeys = null;
   }
-  else assertRepresents(result, after);
+  if (isDeepStrictEqual(before, after)) return text;
+  patchValue({ kind: 'root', document }, before, after, context);
+  const result = tokens.map((t) => CST.stringify(t)).join('');
+  assertRepresents(result, after);
   return result;
 }
 
@@ -51,6 +58,12 @@ interface Style {
   indentSeq: boolean;
 }
 
+interface EditContext {
+  style: Style;
+  /** Top-level keys whose data changed, collected for the read-back check; null below the top. */
+  changedRootKeys: Set<string> | null;
+}
+
 type Scalar = string | number | boolean | null;
 
 function isScalarValue(value: unknown): value is Scalar {
@@ -65,19 +78,20 @@ function slotValue(slot: Slot): CST.Token | undefined {
   return slot.kind === 'root' ? slot.document.value : slot.item.value;
 }
 
-function patchValue(slot: Slot, before: unknown, after: unknown, style: Style): void {
-  if (isDeepStrictEqual(before, after)) return;
+/** Edits the node in `slot` from `before` to `after`; callers only call it when the two differ. */
+function patchValue(slot: Slot, before: unknown, after: unknown, context: EditContext): void {
   const token = slotValue(slot);
+  const nested = { ...context, changedRootKeys: null };
   if (token?.type === 'block-map' && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
-    if (patchBlockMap(token, before, after, style)) return;
+    if (patchBlockMap(token, before, after, nested)) return;
   } else if (token?.type === 'block-seq' && Array.isArray(before) && Array.isArray(after) && after.length > 0) {
-    if (patchBlockSeq(token, before, after, style)) return;
+    if (patchBlockSeq(token, before, after, nested)) return;
   } else if (token && CST.isScalar(token) && isScalarValue(before) && isScalarValue(after)) {
     setScalar(token, after);
     return;
   }
   const preferFlow = token?.type === 'flow-collection' && token.items.length > 0;
-  replaceValue(slot, after, style, preferFlow);
+  replaceValue(slot, after, context.style, preferFlow);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,42 +132,53 @@ function patchBlockMap(
   token: CST.BlockMap,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
-  style: Style,
+  context: EditContext,
 ): boolean {
-  const keyed = token.items.filter((item) => item.sep !== undefined);
-  const keys = keyed.map(keyOf);
-  if (keys.some((k) => k === undefined) || new Set(keys).size !== keys.length) return false;
-  if (keys.length !== Object.keys(before).length || !keys.every((k) => Object.hasOwn(before, k!))) return false;
-
-  const firstHadSpace = startsWithSpace(token.items[0]);
-  const indexOf = (key: string) => token.items.findIndex((item) => item.sep !== undefined && keyOf(item) === key);
-
-  for (const key of Object.keys(before)) {
-    if (Object.hasOwn(after, key)) continue;
-    token.items.splice(indexOf(key), 1);
+  const byKey = new Map<string, Item>();
+  for (const item of token.items as Item[]) {
+    if (item.sep === undefined) continue;
+    const key = keyOf(item);
+    if (key === undefined || byKey.has(key) || !Object.hasOwn(before, key)) return false;
+    byKey.set(key, item);
   }
-  for (const key of Object.keys(after)) {
-    if (Object.hasOwn(before, key)) {
-      patchValue({ kind: 'map', item: token.items[indexOf(key)]!, indent: token.indent }, before[key], after[key], style);
-    }
+  if (byKey.size !== Object.keys(before).length) return false;
+
+  const changed = context.changedRootKeys;
+  const firstHadSpace = startsWithSpace(token.items[0]);
+  let structural = false;
+  for (const [key, item] of byKey) {
+    if (Object.hasOwn(after, key)) continue;
+    const items = token.items as Item[];
+    items.splice(items.indexOf(item), 1);
+    changed?.add(key);
+    structural = true;
   }
   const afterKeys = Object.keys(after);
   afterKeys.forEach((key, position) => {
-    if (Object.hasOwn(before, key)) return;
-    const item = renderMapItem(key, after[key], token.indent, style);
+    const item = byKey.get(key);
+    if (item) {
+      if (isDeepStrictEqual(before[key], after[key])) return;
+      changed?.add(key);
+      patchValue({ kind: 'map', item, indent: token.indent }, before[key], after[key], context);
+      return;
+    }
+    const fresh = renderMapItem(key, after[key], token.indent, context.style);
     // A new key goes right after the key that precedes it in the new data, so that a writer's
     // ordering (e.g. `revision` after `snapshot_date`) survives; with no such key, first.
     let at = 0;
     for (let p = position - 1; p >= 0; p -= 1) {
-      const i = indexOf(afterKeys[p]!);
-      if (i !== -1) {
-        at = i + 1;
+      const anchor = byKey.get(afterKeys[p]!);
+      if (anchor) {
+        at = (token.items as Item[]).indexOf(anchor) + 1;
         break;
       }
     }
-    insertItem(token, at, item);
+    insertItem(token, at, fresh);
+    byKey.set(key, fresh);
+    changed?.add(key);
+    structural = true;
   });
-  normaliseIndentation(token, firstHadSpace);
+  if (structural) normaliseIndentation(token, firstHadSpace);
   return true;
 }
 
@@ -164,7 +189,7 @@ function isSeqEntry(item: Item): boolean {
   return item.start.some((t) => t.type === 'seq-item-ind');
 }
 
-function patchBlockSeq(token: CST.BlockSequence, before: unknown[], after: unknown[], style: Style): boolean {
+function patchBlockSeq(token: CST.BlockSequence, before: unknown[], after: unknown[], context: EditContext): boolean {
   const entries = token.items.filter(isSeqEntry);
   if (entries.length !== before.length) return false;
   const firstHadSpace = startsWithSpace(token.items[0]);
@@ -183,15 +208,17 @@ function patchBlockSeq(token: CST.BlockSequence, before: unknown[], after: unkno
     if (step.op === 'keep') result.push(entries[step.from]!);
     else if (step.op === 'change') {
       const item = entries[step.from]!;
-      patchValue({ kind: 'seq', item, indent: token.indent }, before[step.from], after[step.to], style);
+      patchValue({ kind: 'seq', item, indent: token.indent }, before[step.from], after[step.to], context);
       result.push(item);
     } else if (step.op === 'insert') {
-      const item = renderSeqItem(after[step.to], token.indent, style);
+      const item = renderSeqItem(after[step.to], token.indent, context.style);
       (result.length === 0 ? result : appended).push(item);
     }
   }
-  (token as { items: Item[] }).items = [...leading, ...result, ...trailing, ...appended];
-  normaliseIndentation(token, firstHadSpace);
+  const items = [...leading, ...result, ...trailing, ...appended];
+  const structural = items.length !== token.items.length || items.some((item, i) => item !== token.items[i]);
+  (token as { items: Item[] }).items = items;
+  if (structural) normaliseIndentation(token, firstHadSpace);
   return true;
 }
 
@@ -207,6 +234,34 @@ type AlignStep =
  * deletions or insertions.
  */
 export function alignSequences(before: unknown[], after: unknown[]): AlignStep[] {
+  // Lists mostly grow at one end: keep the common head and tail out of the quadratic part.
+  let head = 0;
+  while (head < before.length && head < after.length && isDeepStrictEqual(before[head], after[head])) head += 1;
+  let tail = 0;
+  while (
+    tail < before.length - head &&
+    tail < after.length - head &&
+    isDeepStrictEqual(before[before.length - 1 - tail], after[after.length - 1 - tail])
+  ) {
+    tail += 1;
+  }
+  const middle = alignMiddle(before.slice(head, before.length - tail), after.slice(head, after.length - tail)).map(
+    (step): AlignStep =>
+      step.op === 'insert'
+        ? { op: 'insert', to: step.to + head }
+        : step.op === 'delete'
+          ? { op: 'delete', from: step.from + head }
+          : { ...step, from: step.from + head, to: step.to + head },
+  );
+  const keep = (from: number, to: number): AlignStep => ({ op: 'keep', from, to });
+  return [
+    ...Array.from({ length: head }, (_, i) => keep(i, i)),
+    ...middle,
+    ...Array.from({ length: tail }, (_, i) => keep(before.length - tail + i, after.length - tail + i)),
+  ];
+}
+
+function alignMiddle(before: unknown[], after: unknown[]): AlignStep[] {
   const n = before.length;
   const m = after.length;
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
@@ -288,21 +343,32 @@ function normaliseIndentation(token: CST.BlockMap | CST.BlockSequence, firstHadS
   for (let index = 0; index < items.length - 1; index += 1) ensureEndsWithNewline(items[index]!);
 }
 
+function newlineToken(): CST.SourceToken {
+  return { type: 'newline', offset: 0, indent: 0, source: '\n' };
+}
+
+/** Makes sure the next item starts on a line of its own (only the last line of a file may lack its end). */
 function ensureEndsWithNewline(item: Item): void {
-  if (itemText(item).endsWith('\n')) return;
   const last = item.value ?? item.key;
-  const newline: CST.SourceToken = { type: 'newline', offset: 0, indent: 0, source: '\n' };
   if (last && (last.type === 'block-map' || last.type === 'block-seq')) {
-    ensureEndsWithNewline(last.items[last.items.length - 1] as Item);
-  } else if (last && 'end' in last && Array.isArray(last.end)) {
-    last.end.push(newline);
-  } else if (last && (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')) {
-    last.end = [newline];
-  } else if (last?.type === 'block-scalar') {
-    last.source += '\n';
-  } else {
-    (item.sep ?? item.start).push(newline);
+    const inner = last.items[last.items.length - 1] as Item | undefined;
+    if (inner) ensureEndsWithNewline(inner);
+    return;
   }
+  if (last?.type === 'block-scalar') {
+    if (!last.source.endsWith('\n')) last.source += '\n';
+    return;
+  }
+  if (last && 'end' in last && Array.isArray(last.end)) {
+    if (last.end.at(-1)?.type !== 'newline') last.end.push(newlineToken());
+    return;
+  }
+  if (last && (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')) {
+    last.end = [newlineToken()];
+    return;
+  }
+  const tokens = item.sep ?? item.start;
+  if (tokens.at(-1)?.type !== 'newline') tokens.push(newlineToken());
 }
 
 function itemText(item: Item): string {
@@ -394,40 +460,29 @@ function detectStyle(document: CST.Document): Style {
  */
 const MAY_HAVE_ANCHORS = /(?:^|[\s,[{])[&*][^\s,\]}]/;
 
-function snapshotSections(root: CST.BlockMap): Map<Item, string> {
-  return new Map(root.items.map((item) => [item as Item, itemText(item as Item)]));
-}
-
 /**
- * The check of `assertRepresents`, at the cost of the sections that changed only: in a top-level
- * block mapping without anchors each top-level entry reads the same alone as in the file, so an
- * entry whose text and data are both unchanged needs no re-reading, and every other entry is
- * read alone and compared with its new data.
+ * The check of `assertRepresents`, at the cost of the entries that changed only: in a top-level
+ * block mapping without anchors each top-level entry reads the same alone as in the file. Entries
+ * whose data did not change were not edited; every other entry is read alone and compared with
+ * its new data, and the keys must be exactly the new data's keys.
  */
-function assertSectionsRepresent(
-  root: CST.BlockMap,
-  sections: Map<Item, string>,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-  result: string,
-): void {
+function assertEntriesRepresent(root: CST.BlockMap, changed: Set<string>, after: Record<string, unknown>, result: string): void {
   const items = root.items as Item[];
   const keys = items.map((item) => (item.sep === undefined && item.value === undefined ? null : keyOf(item)));
   const present = keys.filter((key): key is string => key !== null && key !== undefined);
-  if (keys.includes(undefined) || new Set(present).size !== present.length) {
-    // Complex or duplicated keys: no entry-by-entry shortcut.
-    assertRepresents(result, after);
-    return;
-  }
-  if (present.length !== Object.keys(after).length || !present.every((key) => Object.hasOwn(after, key))) {
+  if (
+    keys.includes(undefined) ||
+    new Set(present).size !== present.length ||
+    present.length !== Object.keys(after).length ||
+    !present.every((key) => Object.hasOwn(after, key))
+  ) {
     throw new RewriteError('the edited YAML does not have the intended keys', result);
   }
   items.forEach((item, index) => {
     const key = keys[index];
-    if (key === null || key === undefined) return;
+    if (key === null || key === undefined || !changed.has(key)) return;
     const text = itemText(item);
     if (index < items.length - 1 && !text.endsWith('\n')) throw new RewriteError(`the entry ${key} does not end its line`, result);
-    if (sections.get(item) === text && Object.hasOwn(before, key) && isDeepStrictEqual(before[key], after[key])) return;
     const docs = Array.from(new Composer({ logLevel: 'error' }).compose(new Parser().parse(text)));
     const doc = docs[0];
     if (docs.length !== 1 || !doc || doc.errors.length > 0 || !isDeepStrictEqual(doc.toJS({ maxAliasCount: 100 }), { [key]: after[key] })) {

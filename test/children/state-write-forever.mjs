@@ -1,10 +1,13 @@
 // Child process for the crash tests: saves the state in a loop until it is killed.
-// Prints "ready" once the first save has landed, so the parent kills it mid-work afterwards.
+// Prints "ready" once loaded, before its first save, and "saved" after each save, so the parent
+// can aim its kill at a random moment of the save cycle (reading, rendering, writing the temp
+// file, renaming, logging).
 // Usage: node state-write-forever.mjs <paracRoot> <prefix>
 import { updateState } from '../../dist/index.js';
 
 const [root, prefix] = process.argv.slice(2);
+process.stdout.write('ready\n');
 for (let i = 0; ; i += 1) {
-  await updateState(root, (state) => state.setIn(['crash_test', 'last'], `${prefix}-${i}`));
-  if (i === 0) process.stdout.write('ready\n');
+  await updateState(root, (state) => state.setIn(['crash_test', prefix], i));
+  process.stdout.write('saved\n');
 }

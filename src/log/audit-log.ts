@@ -1,0 +1,238 @@
+import type { Stats } from 'node:fs';
+import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StateWriteError } from '../errors.js';
+import { removeOrphanedTempFiles, writeFileAtomic } from '../state/atomic-write.js';
+import { withStateLock, type StateLock } from '../state/lock.js';
+import { auditLogPath, stateFilePath } from '../state/paths.js';
+import {
+  completeStateChange,
+  formatAuditLines,
+  parseAuditLine,
+  partitionByAge,
+  splitAuditLog,
+  validateStateChange,
+  type StateChangeEntry,
+  type StateChangeInput,
+} from './audit-entry.js';
+
+export type { StateChangeEntry, StateChangeInput } from './audit-entry.js';
+
+const DAY_MS = 86_400_000;
+const TAIL_CHUNK_BYTES = 64 * 1024;
+/** A clear that keeps seeing the log change under it (a writer that ignores the lock) gives up after this many tries. */
+const CLEAR_ATTEMPTS = 5;
+
+/**
+ * Appends all `entries` to the audit log with ONE `write` on a descriptor opened with O_APPEND, so lines from
+ * concurrent processes never interleave. Takes no lock: the store calls this inside its own lock hold. Anyone
+ * else who may run alongside `clearOldChanges` should use `logStateChange`.
+ */
+export async function appendStateChanges(paracRoot: string, entries: StateChangeInput[]): Promise<void> {
+  const fill = { timestamp: new Date().toISOString(), processId: process.pid };
+  // Everything is validated and serialised before the file is touched: a bad entry writes nothing.
+  const lines = entries.map((entry, index) => completeStateChange(entry, fill, index));
+  if (lines.length === 0) return;
+  const payload = Buffer.from(formatAuditLines(lines), 'utf8');
+
+  const file = auditLogPath(paracRoot);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openForAppend(file);
+    // A writer killed mid-write can leave a last line without its newline; starting on a fresh line keeps our
+    // first entry from being glued onto that fragment. Under the state lock (the store, logStateChange) this
+    // check is exact. Without it, another process's write still in progress also looks like a cut-off line, and
+    // the cost is a blank line, which every reader skips; the lines themselves still never mix.
+    const data = (await endsMidLine(handle)) ? Buffer.concat([Buffer.from('\n'), payload]) : payload;
+    const { bytesWritten } = await handle.write(data, 0, data.length, null);
+    if (bytesWritten !== data.length) {
+      throw new Error(`short write: ${bytesWritten} of ${data.length} bytes`);
+    }
+  } catch (error) {
+    throw new StateWriteError(file, `cannot append to the audit log: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Appends one entry while holding the state lock, so it is ordered with saves and safe against a concurrent clear. */
+export async function logStateChange(paracRoot: string, entry: StateChangeInput): Promise<void> {
+  validateStateChange(entry);
+  await withStateLock(stateFilePath(paracRoot), {}, () => appendStateChanges(paracRoot, [entry]));
+}
+
+/** Every entry, oldest first, and every line that is not one (torn, garbled, foreign), with its line number. */
+export async function readAuditLog(
+  paracRoot: string,
+): Promise<{ entries: StateChangeEntry[]; skipped: Array<{ line: number; text: string }> }> {
+  const bytes = await readLogBytes(auditLogPath(paracRoot));
+  const entries: StateChangeEntry[] = [];
+  const skipped: Array<{ line: number; text: string }> = [];
+  for (const line of splitAuditLog(bytes ?? Buffer.alloc(0))) {
+    const text = line.bytes.toString('utf8');
+    const entry = parseAuditLine(text);
+    if (entry === null) skipped.push({ line: line.line, text });
+    else entries.push(entry);
+  }
+  return { entries, skipped };
+}
+
+/**
+ * The last `limit` entries, newest first (in the order they were appended, which under the lock is the order of
+ * the saves; timestamps from different machines need not agree). Reads the file from its end, so the cost
+ * follows `limit`, not the size of the log.
+ */
+export async function getRecentChanges(paracRoot: string, limit = 100): Promise<StateChangeEntry[]> {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`getRecentChanges: limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  if (limit === 0) return [];
+  let handle: FileHandle;
+  try {
+    handle = await open(auditLogPath(paracRoot), 'r');
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  try {
+    return await readNewestEntries(handle, limit);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Removes entries older than `keepDays` days and returns how many. Lines it cannot date are kept. The log is
+ * rewritten atomically under the state lock, so appends by saves and `logStateChange` are never lost.
+ */
+export async function clearOldChanges(paracRoot: string, keepDays = 30): Promise<number> {
+  if (typeof keepDays !== 'number' || !Number.isFinite(keepDays) || keepDays < 0) {
+    throw new RangeError(`clearOldChanges: keepDays must be a non-negative number, got ${String(keepDays)}`);
+  }
+  const file = auditLogPath(paracRoot);
+  if ((await statOrNull(file)) === null) return 0;
+  return withStateLock(stateFilePath(paracRoot), {}, async (lock) => {
+    // A clear killed before its rename leaves a temp file beside the log.
+    await removeOrphanedTempFiles(file);
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await rewriteWithoutOldEntries(file, Date.now() - keepDays * DAY_MS, lock);
+      if (result !== 'changed-underneath') return result;
+      if (attempt === CLEAR_ATTEMPTS) {
+        throw new StateWriteError(
+          file,
+          `the audit log kept changing while it was being cleared (a writer that does not take the state lock?); nothing was removed`,
+        );
+      }
+    }
+  });
+}
+
+/**
+ * One read-filter-rewrite pass. Writers that honour the lock are already kept out; as a guard against one that
+ * does not (an older paracle appending with plain `open('a')`), the rename is abandoned if the log grew or was
+ * replaced since it was read, and the caller tries again.
+ */
+async function rewriteWithoutOldEntries(
+  file: string,
+  cutoff: number,
+  lock: StateLock,
+): Promise<number | 'changed-underneath'> {
+  const before = await statOrNull(file);
+  if (before === null) return 0;
+  const bytes = await readLogBytes(file);
+  if (bytes === null) return 0;
+  const { kept, removed } = partitionByAge(splitAuditLog(bytes), cutoff);
+  if (removed === 0) return 0;
+
+  const data = Buffer.concat(kept.flatMap((line) => [line, Buffer.from('\n')]));
+  let changed = false;
+  try {
+    await writeFileAtomic(file, data, {
+      beforeRename: async () => {
+        // A lock lost mid-rewrite means saves may be appending again: abandon rather than drop their lines.
+        lock.assertHeld();
+        const now = await statOrNull(file);
+        if (now === null || now.ino !== before.ino || now.size !== bytes.length) {
+          changed = true;
+          throw new Error('audit log changed while it was being cleared');
+        }
+      },
+    });
+  } catch (error) {
+    if (changed) return 'changed-underneath';
+    if (error instanceof StateWriteError) throw error;
+    throw new StateWriteError(file, `cannot rewrite the audit log: ${(error as Error).message}`, { cause: error });
+  }
+  return removed;
+}
+
+async function openForAppend(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'a+');
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    await mkdir(dirname(file), { recursive: true });
+    return open(file, 'a+');
+  }
+}
+
+async function endsMidLine(handle: FileHandle): Promise<boolean> {
+  const { size } = await handle.stat();
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
+}
+
+/**
+ * Walks back from the end of the file a chunk at a time, splitting at `\n` bytes (which never occur inside a
+ * UTF-8 sequence), until `limit` entries are found or the start of the file is reached.
+ */
+async function readNewestEntries(handle: FileHandle, limit: number): Promise<StateChangeEntry[]> {
+  const newestFirst: StateChangeEntry[] = [];
+  const take = (bytes: Buffer): void => {
+    const entry = parseAuditLine(bytes.toString('utf8'));
+    if (entry !== null) newestFirst.push(entry);
+  };
+  let position = (await handle.stat()).size;
+  // Bytes before the first `\n` seen so far: the end of a line whose start is in an earlier chunk.
+  let carry = Buffer.alloc(0);
+  while (position > 0 && newestFirst.length < limit) {
+    const length = Math.min(TAIL_CHUNK_BYTES, position);
+    position -= length;
+    const chunk = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(chunk, 0, length, position);
+    const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
+    let end = buffer.length;
+    for (let i = buffer.length - 1; i >= 0 && newestFirst.length < limit; i -= 1) {
+      if (buffer[i] !== 0x0a) continue;
+      take(buffer.subarray(i + 1, end));
+      end = i;
+    }
+    carry = buffer.subarray(0, end);
+  }
+  if (position === 0 && newestFirst.length < limit && carry.length > 0) take(carry);
+  return newestFirst;
+}
+
+async function readLogBytes(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+async function statOrNull(file: string): Promise<Stats | null> {
+  try {
+    return await stat(file);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
