@@ -35,3 +35,5 @@ export {
   type StateChangeEntry,
   type StateChangeInput,
 } from './log/audit-log.js';
+export { reconcileStates, reconcileAuditEntry, type ReconcileResult } from './reconcile/reconcile-states.js';
+export { mergeData, type DataMerge, type MergeConflict } from './reconcile/merge-data.js';

@@ -11,6 +11,18 @@ type Register = (program: Command) => void;
 
 const commandModules: Array<() => Promise<{ register: Register }>> = [
   // One line per command file; keep sorted.
+  () => import('./hook.js'),
+  () => import('./init.js'),
+  () => import('./install.js'),
+  () => import('./lock.js'),
+  () => import('./log.js'),
+  () => import('./merge-driver.js'),
+  () => import('./schema.js'),
+  () => import('./session.js'),
+  () => import('./status.js'),
+  () => import('./sync.js'),
+  () => import('./validate.js'),
+  () => import('./verify.js'),
 ];
 
 export interface GlobalOptions {
@@ -56,6 +68,12 @@ function exitCodeFor(error: unknown): ExitCode {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `paracle log | head` closes the pipe early: the reader chose to stop, which is not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    process.stderr.write(`paracle: cannot write the output: ${error.message}\n`);
+    process.exit(EXIT.failed);
+  });
   const program = buildProgram();
   const wantsVersion = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
   if (!wantsVersion) {

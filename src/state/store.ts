@@ -8,7 +8,11 @@ import { parseStateText, type ParsedState } from './document.js';
 import { acquireStateLock, waitForNoWriter, type StateLock } from './lock.js';
 import { ParacState, type RecordedChange } from './model.js';
 import { findParacRoot, stateFilePath } from './paths.js';
+import { copyMapping, defineData, withRevision } from './revision.js';
+import { readSections, writeSections, type TopLevelCut } from './sections.js';
 import { RewriteError, rewriteYaml } from './yaml-rewrite.js';
+import { mergeData } from '../reconcile/merge-data.js';
+import { reconcileAuditEntry } from '../reconcile/reconcile-states.js';
 
 /**
  * Load, save and update the state file. Every write happens here, under the lock, as one atomic
@@ -46,6 +50,17 @@ export interface WrittenState {
 
 export interface UpdateOptions {
   timeout?: number;
+  /**
+   * Read and write only these top-level keys (and `revision`): `mutate` sees a state holding just
+   * them and may change only them. Much cheaper on a large file in a short-lived process (a git
+   * hook); falls back to the whole file whenever it cannot be cut safely.
+   */
+  sections?: readonly string[];
+  /**
+   * The revision to write at least: max(file's revision + 1, minRevision). A merge uses it so the
+   * result is above both sides that met in it.
+   */
+  minRevision?: number;
   audit?: AuditOverride;
   /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
   afterWrite?: (written: WrittenState) => void | Promise<void>;
@@ -100,9 +115,7 @@ export async function saveState(state: ParacState, paracRoot?: string, options: 
     const disk = diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
-      if (options.onConflict === 'reconcile') {
-        // Wired by the reconcile module (issue 4); until then a conflict is reported, never lost.
-      }
+      if (options.onConflict === 'reconcile') return saveReconciled(state, root, file, lock, disk);
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
           disk.revision === state.revision
@@ -129,14 +142,16 @@ export async function updateState(
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   return withLock(file, options.timeout, async (lock) => {
-    const disk = readState(file, await readText(file));
+    const text = await readText(file);
+    const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
+    const disk = partial?.parsed ?? readState(file, text);
     const state = new ParacState(disk);
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit
       ? [overrideEntry(options.audit)]
       : auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries);
+    const written = await writeState(root, file, lock, disk, state.data, entries, options.minRevision, partial?.cut);
     adopt(state, written);
     await options.afterWrite?.(written);
     return state;
@@ -181,21 +196,6 @@ async function withLock<T>(file: string, timeout: number | undefined, fn: (lock:
   }
 }
 
-/** `data` with `revision` set, placed after `snapshot_date` when the file had no revision yet. */
-function withRevision(data: Record<string, unknown>, revision: number): Record<string, unknown> {
-  if (Object.hasOwn(data, 'revision')) return { ...data, revision };
-  const result: Record<string, unknown> = {};
-  let placed = false;
-  for (const [key, value] of Object.entries(data)) {
-    Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
-    if (key === 'snapshot_date') {
-      result.revision = revision;
-      placed = true;
-    }
-  }
-  return placed ? result : { revision, ...result };
-}
-
 function render(disk: ParsedState, target: Record<string, unknown>, file: string): string {
   try {
     if (disk.text === '') return new Document(target).toString({ lineWidth: 0 });
@@ -210,6 +210,24 @@ function render(disk: ParsedState, target: Record<string, unknown>, file: string
   }
 }
 
+/**
+ * A partial read's entries written back into the whole text. When they cannot be spliced in
+ * entry by entry, the whole file is read after all and the entries applied to it.
+ */
+function renderPartial(disk: ParsedState, cut: TopLevelCut, target: Record<string, unknown>, file: string): string {
+  try {
+    const spliced = writeSections(disk.text, cut, disk.data, target);
+    if (spliced !== null) return spliced;
+  } catch (error) {
+    if (!(error instanceof RewriteError)) throw error;
+  }
+  const whole = parseStateText(disk.text, file);
+  const merged = copyMapping(whole.data);
+  for (const key of Object.keys(disk.data)) if (!Object.hasOwn(target, key)) delete merged[key];
+  for (const key of Object.keys(target)) defineData(merged, key, target[key]);
+  return render(whole, merged, file);
+}
+
 /** Under the lock: render, replace atomically, then log. Returns what was written. */
 async function writeState(
   root: string,
@@ -218,10 +236,12 @@ async function writeState(
   disk: ParsedState,
   data: Record<string, unknown>,
   entries: RecordedChange[],
+  minRevision = 0,
+  cut?: TopLevelCut,
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
-  const revision = disk.revision + 1;
+  const revision = Math.max(disk.revision + 1, minRevision);
   const target = withRevision(data, revision);
-  const text = render(disk, target, file);
+  const text = cut ? renderPartial(disk, cut, target, file) : render(disk, target, file);
   await removeOrphanedTempFiles(file);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
@@ -270,4 +290,47 @@ function auditEntries(
       ...(keys.length > 0 ? { keys } : {}),
     },
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconcile (issue 4): a save that found the file changed merges instead of failing.
+
+/** Merges retried when the file changes under a reconcile (only a writer that ignores the lock can do that). */
+const RECONCILE_ATTEMPTS = 3;
+
+/**
+ * Under the lock: merge what this process changed since it loaded (`state.original` → `state.data`)
+ * into the file now on disk, and write that as the next revision, logging this save's own changes
+ * plus one `reconcile` entry naming the keys merged and every override with both values.
+ */
+async function saveReconciled(state: ParacState, root: string, file: string, lock: StateLock, found: ParsedState): Promise<number> {
+  let disk = found;
+  let keys: string[] = [];
+  for (let attempt = 1; attempt <= RECONCILE_ATTEMPTS; attempt += 1) {
+    if (disk.text === '' && state.source !== '') {
+      // Merging into "nothing" would write a stub holding only this save's keys.
+      throw new StateConflictError(file, state.revision, 0, {
+        detail: 'The state file was removed since it was loaded; not recreating it from a partial merge. Restore it (e.g. git checkout) and retry.',
+      });
+    }
+    const merge = mergeData(state.original, state.data, disk.data);
+    keys = merge.mergedKeys;
+    // The lock keeps our own writers out; a foreign one (an editor, an older tool) may still have written.
+    const now = await readText(file);
+    if (now !== disk.text && !(now === null && disk.text === '')) {
+      disk = readState(file, now);
+      continue;
+    }
+    const entries = [
+      ...auditEntries(state.changes, state.original, state.data),
+      reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
+    ];
+    const written = await writeState(root, file, lock, disk, merge.merged, entries);
+    adopt(state, written);
+    return written.revision;
+  }
+  throw new StateConflictError(file, state.revision, disk.revision, {
+    keys,
+    detail: `The file kept changing while this save was merged into it (${RECONCILE_ATTEMPTS} attempts); reload the state and retry.`,
+  });
 }

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { integerOption } from './command-context.js';
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/**
+ * `paracle session end`: what a working session finished, started and how far the phase got, as one
+ * update inside one lock hold — one revision and one `session_end` audit entry, however many items.
+ */
+export function register(program: Command): void {
+  const session = program.command('session').description('record the end of a working session');
+  session
+    .command('end')
+    .description('mark items completed or started and set the phase progress, as one revision')
+    .option('--progress <percent>', 'set current_phase.progress (0-100)', integerOption('--progress', 0, 100))
+    .option('--complete <item>', 'an item completed in this session (repeatable)', collect)
+    .option('--start <item>', 'an item started in this session (repeatable)', collect)
+    .option('--dry-run', 'print the change as a unified diff and write nothing')
+    .addHelpText(
+      'after',
+      '\nExample:\n  paracle session end --complete "API docs" --complete "CLI tests" --start "Release" --progress 60',
+    )
+    .action(async (options: SessionEndOptions, command: Command) => {
+      const { commandContext } = await import('./command-context.js');
+      const { runSessionEnd } = await import('../sync/session-end.js');
+      await runSessionEnd(commandContext(command), options);
+    });
+}
+
+export interface SessionEndOptions {
+  progress?: number;
+  complete?: string[];
+  start?: string[];
+  dryRun?: boolean;
+}

@@ -1,0 +1,42 @@
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { runGit, type HookEnvironment } from './run-git.js';
+
+/** Where a repository's parts are: the worktree top, its git dir, the shared git dir, the main worktree. */
+export interface RepoLayout {
+  /** Top of the worktree `cwd` is in (a linked worktree's own top inside one). */
+  topLevel: string;
+  gitDir: string;
+  commonDir: string;
+  /** The main worktree: where `node_modules` and the shared `.husky/_` live. */
+  mainWorktree: string;
+  isLinkedWorktree: boolean;
+}
+
+export async function readTopLevel(cwd: string, env: HookEnvironment): Promise<string> {
+  const { stdout } = await runGit(['rev-parse', '--show-toplevel'], { cwd, env });
+  return stdout.replace(/\n$/, '');
+}
+
+export async function readRepoLayout(cwd: string, env: HookEnvironment): Promise<RepoLayout> {
+  const { stdout } = await runGit(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd, env });
+  const [topLevel = '', gitDir = '', rawCommonDir = ''] = stdout.replace(/\n$/, '').split('\n');
+  const commonDir = resolve(cwd, rawCommonDir);
+  const { stdout: worktrees } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd, env, okExitCodes: [129] });
+  // The first record of `worktree list` is always the main worktree.
+  const first = worktrees.split('\0').find((line) => line.startsWith('worktree '));
+  const mainWorktree = first ? first.slice('worktree '.length) : basename(commonDir) === '.git' ? dirname(commonDir) : topLevel;
+  return { topLevel, gitDir, commonDir, mainWorktree, isLinkedWorktree: resolve(gitDir) !== resolve(commonDir) };
+}
+
+/**
+ * During `git commit <paths>` git commits a temporary index (`next-index-<pid>.lock` in the git
+ * dir) and, separately, writes the real index to `index.lock` and renames it into place after the
+ * commit without reading it again. A file the hook stages must go into both, or it is in the commit
+ * but `git status` afterwards shows it reverted. Returns the real index's lock file in that case.
+ */
+export function partialCommitRealIndex(env: NodeJS.ProcessEnv, cwd: string): string | null {
+  const indexFile = env.GIT_INDEX_FILE;
+  if (!indexFile || !/^next-index-\d+\.lock$/.test(basename(indexFile))) return null;
+  const absolute = isAbsolute(indexFile) ? indexFile : resolve(cwd, indexFile);
+  return join(dirname(absolute), 'index.lock');
+}

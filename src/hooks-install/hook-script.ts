@@ -1,0 +1,54 @@
+/**
+ * The block `paracle install` puts in `.husky/pre-commit` and `.husky/post-merge`. It runs the
+ * toolkit installed in the project's node_modules directly with node (no `npx` round trip on every
+ * commit), found relative to the hook script itself — so in a linked worktree, which has no
+ * node_modules, it is the main worktree's copy that runs, against the linked worktree's own .parac/.
+ *
+ * The block sits between marker lines: running install again replaces it in place (or leaves the
+ * file untouched when it is current), and everything else in the file is kept as it was.
+ */
+
+export const BLOCK_START = '# >>> paracle-hooks';
+export const BLOCK_END = '# <<< paracle-hooks';
+
+export interface HookBlockOptions {
+  hook: 'pre-commit' | 'post-merge';
+  /** From the folder holding the hook script to the folder holding `paracle-hooks`, `/`-separated. */
+  toolkitFromHookDir: string;
+  /** `--root` for the hooks, relative to the repository top, when .parac/ is not at the top. */
+  root: string | null;
+}
+
+export function renderHookBlock(options: HookBlockOptions): string {
+  // `${0%/*}` is the hook's folder without a `dirname` process; husky always runs it by a path with a `/`.
+  const entry = `\${0%/*}/${options.toolkitFromHookDir}/hooks/${options.hook}.mjs`;
+  const root = options.root === null ? '' : ` --root ${shellQuote(options.root)}`;
+  return [
+    `${BLOCK_START} (written by \`paracle install\`; PARACLE=0 or HUSKY=0 turns it off)`,
+    'if [ "${PARACLE-}" != 0 ]; then',
+    `  paracle_hook="${entry}"`,
+    `  if [ -f "$paracle_hook" ]; then node "$paracle_hook"${root} "$@"; else echo "paracle: ${options.hook} skipped: paracle-hooks is not installed (run npm install)" >&2; fi`,
+    'fi',
+    BLOCK_END,
+    '',
+  ].join('\n');
+}
+
+/** `existing` (null: no file yet) with `block` in it exactly once; returns the same text when already current. */
+export function upsertBlock(existing: string | null, block: string): string {
+  if (existing === null || existing.trim() === '') return block;
+  const start = existing.indexOf(BLOCK_START);
+  const endMarker = start === -1 ? -1 : existing.indexOf(BLOCK_END, start);
+  if (start !== -1 && endMarker !== -1) {
+    let end = endMarker + BLOCK_END.length;
+    if (existing[end] === '\n') end += 1;
+    return existing.slice(0, start) + block + existing.slice(end);
+  }
+  const separator = existing.endsWith('\n') ? '' : '\n';
+  return `${existing}${separator}${block}`;
+}
+
+/** Single-quoted for sh, so folder names with spaces or `$` arrive intact. */
+export function shellQuote(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,35 @@
+import { installHooks, type InstallReport } from './install.js';
+
+/**
+ * Prints what `paracle install` did, one line per change. Run by npm as a lifecycle script
+ * (`prepare`), a failure is printed as a warning and the install goes on: a missing git repository
+ * (a packed tarball, a CI cache) must not fail someone's `npm install`.
+ */
+const INSTALL_LIFECYCLE = new Set(['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare']);
+
+export async function runInstallCommand(options: { quiet?: boolean; json?: boolean; env?: NodeJS.ProcessEnv }): Promise<void> {
+  const env = options.env ?? process.env;
+  let report: InstallReport;
+  try {
+    report = await installHooks({ env });
+  } catch (error) {
+    // `npx`/`npm exec` set npm_lifecycle_event too; only an install lifecycle softens failures.
+    if (!INSTALL_LIFECYCLE.has(env.npm_lifecycle_event ?? '')) throw error;
+    process.stderr.write(`paracle: warning: hooks not installed: ${(error as Error).message.split('\n')[0]}\n`);
+    return;
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  if (options.quiet) return;
+  const lines =
+    report.kind === 'skipped'
+      ? [`paracle: install skipped (${report.reason})`]
+      : [
+          ...report.changes.map((change) => `paracle: ${change}`),
+          ...(report.changes.length === 0 ? ['paracle: hooks already installed; nothing changed'] : []),
+          ...report.notes.map((note) => `paracle: note: ${note}`),
+        ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

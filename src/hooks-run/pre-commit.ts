@@ -1,0 +1,161 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
+import { formatCommitSummary, readCommitSummary } from '../git/head-commit.js';
+import { hasUnstagedChanges, readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
+import { addChangelogEntry } from '../tasks/changelog.js';
+import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
+import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
+import { snapshotEdits } from '../tasks/snapshot.js';
+import { type StateEdit } from '../tasks/state-edits.js';
+import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
+import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
+import { isStateScratchPath } from './state-scratch-paths.js';
+import { prepareIndexes, type IndexToStage } from './stage-files.js';
+
+/**
+ * pre-commit: bring the state up to date with what is being committed, and stage that update into
+ * the same commit. Read as a list of steps:
+ *
+ *   1. context   find .parac/ and the hooks config (nothing to do without a state file)
+ *   2. status    one `git status`: staged paths, branch, HEAD, uncommitted changes
+ *   3. guard     refuse a commit that stages the state core's lock or temp files
+ *   4. classify  staged paths → areas; no watched area touched → done, silently
+ *   5. facts     HEAD's subject, the index entries of the files we may stage, the roadmap
+ *   6. plan      the tasks turn facts into edits (pure)
+ *   7. apply     lock → read → edit → write → changelog → stage → log, in one lock hold
+ *                (or, with --dry-run, show the would-be change as a diff)
+ */
+
+export interface PreCommitFacts {
+  today: string;
+  status: WorkingTreeStatus;
+  lastCommit: string | null;
+  indexes: IndexToStage[];
+  roadmapText: string | null;
+}
+
+export interface PreCommitPlan {
+  today: string;
+  areas: AreaChange[];
+  edits: StateEdit[];
+  changelogLabels: string[];
+  audit: { changeType: string; description: string; [extra: string]: unknown };
+  roadmapText: string | null;
+}
+
+export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome> {
+  const context = await resolveHookContext(options);
+  if (context === null) return { kind: 'skipped', reason: 'no .parac/ state file here', warnings: [] };
+  if (!context.config.preCommit) return { kind: 'skipped', reason: 'pre_commit is off in hooks.yaml', warnings: [] };
+
+  const status = await readWorkingTreeStatus(context.topLevel, 'hook');
+  refuseStagedScratchFiles(status);
+  const areas = classifyStagedPaths(stagedPaths(status), context.config.areas);
+  if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
+
+  const facts = await gatherFacts(context, status);
+  const plan = planPreCommit(context, facts, areas);
+  // Loaded only now: a commit that touches no watched area never pays for the YAML and lock code.
+  if (context.dryRun) return (await import('./pre-commit-apply.js')).previewPreCommit(context, plan);
+  try {
+    return await (await import('./pre-commit-apply.js')).applyPreCommit(context, plan, facts.indexes);
+  } catch (error) {
+    if (error instanceof StateLockError) {
+      throw lockTimeoutForHook(error, context.stateFile.repoPath ?? context.stateFile.file, 'git commit --no-verify');
+    }
+    if (error instanceof StateParseError) {
+      // The hook must not write over a file it cannot read; say how to get the commit through.
+      const position = error.line !== undefined ? { line: error.line, column: error.column ?? 1 } : undefined;
+      throw new StateParseError(error.file, `${error.reason}; fix the file, or commit without the hooks: git commit --no-verify`, position, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function refuseStagedScratchFiles(status: WorkingTreeStatus): void {
+  const bad = status.entries.filter((e) => e.staged !== '.' && e.staged !== 'D' && e.kind !== 'untracked' && e.kind !== 'ignored' && isStateScratchPath(e.path));
+  if (bad.length === 0) return;
+  const names = bad.map((e) => JSON.stringify(e.path)).join(', ');
+  throw new HookRefusedError(
+    `refusing to commit the state lock or temp file ${names}; unstage it (git rm -r --cached -- <path>) and run \`paracle install\` to ignore such files`,
+  );
+}
+
+async function gatherFacts(context: HookContext, status: WorkingTreeStatus): Promise<PreCommitFacts> {
+  const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath].filter((p): p is string => p !== null);
+  const [head, indexes, roadmapText] = await Promise.all([
+    status.headOid !== null && context.config.tasks.snapshot ? readCommitSummary(context.topLevel, 'hook') : Promise.resolve(null),
+    context.dryRun || stagePaths.length === 0 ? Promise.resolve([]) : prepareIndexes(context.topLevel, context.env, stagePaths),
+    context.config.tasks.roadmapAlignment ? readTextIfExists(context.roadmapFile) : Promise.resolve(null),
+  ]);
+  return {
+    today: localDate(),
+    status,
+    lastCommit: head ? formatCommitSummary(head) : null,
+    indexes,
+    roadmapText,
+  };
+}
+
+/** Pure: the tasks' edits for this commit. */
+export function planPreCommit(context: Pick<HookContext, 'config'>, facts: PreCommitFacts, areas: AreaChange[]): PreCommitPlan {
+  const { tasks } = context.config;
+  const edits: StateEdit[] = [];
+  if (tasks.changesByArea) edits.push(...recentChangesEdits(areas));
+  if (tasks.snapshot) {
+    edits.push(
+      ...snapshotEdits(facts.today, {
+        branch: facts.status.branch,
+        lastCommit: facts.lastCommit,
+        hasUncommittedChanges: hasUnstagedChanges(facts.status),
+      }),
+    );
+  }
+  const labels = new Map(context.config.areas.map((a) => [a.name, a.label]));
+  const detail = describeAreaChanges(areas);
+  return {
+    today: facts.today,
+    areas,
+    edits,
+    changelogLabels: tasks.changelog ? areas.map((a) => labels.get(a.area) ?? a.area) : [],
+    audit: {
+      changeType: 'auto_maintain',
+      description: `pre-commit: ${detail}`,
+      hook: 'pre-commit',
+      areas: areas.map(({ area, count }) => ({ area, count })),
+    },
+    roadmapText: facts.roadmapText,
+  };
+}
+
+export function roadmapWarnings(plan: Pick<PreCommitPlan, 'roadmapText'>, stateData: Record<string, unknown>): string[] {
+  if (plan.roadmapText === null) return [];
+  const warning = roadmapAlignmentWarning(plan.roadmapText, stateData);
+  return warning ? [warning] : [];
+}
+
+export function changelogUpdate(plan: Pick<PreCommitPlan, 'changelogLabels' | 'today'>): (text: string) => string | null {
+  return (text) => addChangelogEntry(text, plan.changelogLabels, plan.today);
+}
+
+export async function readTextIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Local calendar date: a person reading the file expects their own day. */
+export function localDate(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+export function stateFileName(context: Pick<HookContext, 'stateFile'>): string {
+  return basename(context.stateFile.file);
+}

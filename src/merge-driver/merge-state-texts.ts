@@ -1,0 +1,111 @@
+import { reconcileStates } from '../reconcile/reconcile-states.js';
+import { parseStateText, rewriteYaml } from '../state/document.js';
+import { locateConflict, withPutBackValues } from './conflict-location.js';
+import { markConflicts, type ConflictBlock } from './conflict-markers.js';
+
+/**
+ * The merge git asks the driver for: the common ancestor, the current branch's file (git's %A,
+ * "ours") and the other branch's (%B, "theirs"). Pure: texts in, text out.
+ *
+ * - Both sides' changes are merged by `reconcileStates` (disjoint changes kept, list additions
+ *   unioned, removals honoured, `snapshot_date` the later). The changes of the side that changed
+ *   less are applied onto the text of the side that changed more, so its comments and layout stay.
+ * - `revision` is max(current, other) + 1: the merge is a new state, above everything either side
+ *   has seen, so a revision number never repeats across branches.
+ * - A value both sides changed differently is a true conflict: it is written as git-style
+ *   conflict markers around that key only, with the current branch's value first — except in
+ *   `repository`, the hooks' snapshot of the checkout (see isCheckoutSnapshot).
+ *
+ * Rejects (StateParseError, RewriteError) when a side cannot be merged structurally; the driver
+ * then falls back to git's line merge.
+ */
+
+export interface StateMergeInput {
+  base: string;
+  current: string;
+  other: string;
+  /** The file's path, for messages. */
+  path?: string;
+  /** Length of the conflict markers (git's %L, from the `conflict-marker-size` attribute). */
+  markerSize?: number;
+}
+
+export interface StateMergeResult {
+  text: string;
+  /** Conflict marker blocks left in `text`; empty for a clean merge. */
+  conflicts: ConflictBlock[];
+  revision: { current: number; other: number; merged: number };
+}
+
+export async function mergeStateTexts(input: StateMergeInput): Promise<StateMergeResult> {
+  const path = input.path ?? 'current_state.yaml';
+  const current = parseStateText(input.current, `${path} (ours)`);
+  const other = parseStateText(input.other, `${path} (theirs)`);
+  // reconcileStates(base, winner, layout) keeps the layout side's text (its comments, quoting,
+  // folding) and renders the winner's changes into it. The side that changed more keeps its text:
+  // merging a long upstream history into a small local edit should not re-render the history.
+  // Which side "wins" a clash does not matter: every clash is handed to the user below.
+  const layoutIsCurrent = changedLineCount(input.base, input.current) >= changedLineCount(input.base, input.other);
+  const [layout, winner] = layoutIsCurrent ? [current, other] : [other, current];
+  const [layoutLabel, winnerLabel] = layoutIsCurrent ? ['ours', 'theirs'] : ['theirs', 'ours'];
+  const merge = await reconcileStates(input.base, winner.text, layout.text, {
+    base: `${path} (merge base)`,
+    ours: `${path} (${winnerLabel})`,
+    theirs: `${path} (${layoutLabel})`,
+  });
+  const revision = Math.max(current.revision, other.revision) + 1;
+  const revisions = { current: current.revision, other: other.revision, merged: revision };
+  let merged = withRevision(merge.data, revision);
+  let text = rewriteYaml(merge.text, merge.data, merged);
+  const sides = { layout: layout.data, winner: winner.data };
+
+  const snapshot = merge.conflicts.filter((conflict) => isCheckoutSnapshot(conflict.path));
+  if (snapshot.length > 0 && layoutIsCurrent) {
+    // The merged data holds the other branch's snapshot: put the current branch's back.
+    const next = withPutBackValues(merged, snapshot.map((conflict) => locateConflict(conflict, { ...sides, merged })));
+    text = rewriteYaml(text, merged, next);
+    merged = next;
+  }
+  const conflicts = merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path));
+  if (conflicts.length === 0) return { text, conflicts: [], revision: revisions };
+
+  const located = conflicts.map((conflict) => locateConflict(conflict, { ...sides, merged }));
+  const marked = markConflicts(text, merged, located, {
+    mergedHolds: layoutIsCurrent ? 'other' : 'current',
+    markerSize: input.markerSize,
+  });
+  return { text: marked.text, conflicts: marked.blocks, revision: revisions };
+}
+
+/**
+ * `repository` (branch, last commit, uncommitted changes) describes the checkout the hooks ran in,
+ * not the project: every commit through the hooks rewrites it, so two hook-run branches always
+ * differ there. The merge keeps the current branch's, and the post-merge hook refreshes it for the
+ * merge commit right after; anything else both sides changed differently is a real conflict.
+ */
+function isCheckoutSnapshot(path: readonly (string | number)[]): boolean {
+  return path[0] === 'repository';
+}
+
+/** How many of `side`'s lines the base does not have (as a multiset). */
+function changedLineCount(base: string, side: string): number {
+  const counts = new Map<string, number>();
+  for (const line of base.split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
+  let changed = 0;
+  for (const line of side.split('\n')) {
+    const n = counts.get(line) ?? 0;
+    if (n > 0) counts.set(line, n - 1);
+    else changed += 1;
+  }
+  return changed;
+}
+
+/** `data` with `revision` set, keeping the key's place (or appending it when the file had none). */
+function withRevision(data: Record<string, unknown>, revision: number): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) {
+    Object.defineProperty(copy, key, { value: data[key], writable: true, enumerable: true, configurable: true });
+  }
+  copy.revision = revision;
+  return copy;
+}

@@ -1,0 +1,80 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { mergeFilesAsText } from '../git/merge-file.js';
+import { mergeStateTexts } from './merge-state-texts.js';
+
+/**
+ * The edge of `paracle merge-driver %O %A %B %P`: read git's three temp files, merge, write the
+ * result into %A — and touch nothing else. git runs drivers during merges, rebases, cherry-picks
+ * and `git checkout -m`, in the middle of its own bookkeeping: no lock, no audit entry, no temp
+ * file beside the state (the post-merge hook records the merge afterwards).
+ *
+ * When the state cannot be merged structurally (a side is not valid YAML, has conflict markers
+ * from an earlier text merge, or the merge hits a bug), git's own line merge is written instead
+ * and the merge is reported as conflicted, so a person looks at it before it is committed.
+ */
+
+export interface MergeDriverFiles {
+  /** %O: the common ancestor (empty when the file is new on both sides). */
+  base: string;
+  /** %A: the current branch's version; the result is written here. */
+  current: string;
+  /** %B: the other branch's version. */
+  other: string;
+}
+
+export interface MergeDriverOptions {
+  /** %P: the path being merged, for messages. */
+  path?: string;
+  /** %L */
+  markerSize?: number;
+  /** Where git ran the driver (the worktree top); the temp file names are relative to it. */
+  cwd?: string;
+}
+
+export type MergeDriverOutcome =
+  | { kind: 'merged'; path: string; revision: { current: number; other: number; merged: number } }
+  | { kind: 'conflict'; path: string; keys: string[]; blocks: number; revision: { current: number; other: number; merged: number } }
+  | { kind: 'text-merge'; path: string; reason: string; conflicts: number };
+
+export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriverOptions = {}): Promise<MergeDriverOutcome> {
+  const path = options.path ?? 'current_state.yaml';
+  const cwd = options.cwd ?? process.cwd();
+  const [base, current, other] = await Promise.all([files.base, files.current, files.other].map((file) => readFile(file, 'utf8')));
+  let result;
+  try {
+    result = await mergeStateTexts({ base: base!, current: current!, other: other!, path, markerSize: options.markerSize });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    const text = await mergeFilesAsText(cwd, files, { labels: ['ours', 'base', 'theirs'], markerSize: options.markerSize });
+    await writeFile(files.current, text.text);
+    return { kind: 'text-merge', path, reason, conflicts: text.conflicts };
+  }
+  await writeFile(files.current, result.text);
+  if (result.conflicts.length === 0) return { kind: 'merged', path, revision: result.revision };
+  return {
+    kind: 'conflict',
+    path,
+    keys: result.conflicts.flatMap((block) => block.keys),
+    blocks: result.conflicts.length,
+    revision: result.revision,
+  };
+}
+
+/** One line for stderr (git shows it between its own "Auto-merging" and "CONFLICT" lines). */
+export function describeMergeOutcome(outcome: MergeDriverOutcome): string {
+  if (outcome.kind === 'merged') {
+    const { current, other, merged } = outcome.revision;
+    return `paracle: merged ${outcome.path} (revision ${current} and ${other} → ${merged})`;
+  }
+  if (outcome.kind === 'conflict') {
+    const keys = outcome.keys.join(', ');
+    return (
+      `paracle: ${outcome.path}: both sides changed ${keys} differently; everything else is merged ` +
+      `(revision ${outcome.revision.merged}). Keep one side between the conflict markers, then \`git add\` the file`
+    );
+  }
+  return (
+    `paracle: ${outcome.path}: cannot merge it key by key (${outcome.reason}); git's line merge was written instead` +
+    `${outcome.conflicts > 0 ? ' with conflict markers' : ''}: check the file, then \`git add\` it`
+  );
+}

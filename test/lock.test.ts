@@ -1,0 +1,493 @@
+import {
+  existsSync,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { StateLockError, StateLockHeldError, StateWriteError } from '../src/errors.js';
+import {
+  acquireStateLock,
+  clearLock,
+  lockPathFor,
+  readLockStatus,
+  waitForNoWriter,
+  withStateLock,
+  type StateLock,
+} from '../src/state/lock.js';
+import { ChildRun, childScript, startChild, stress } from './support/children.js';
+import { tempDir } from './support/fixtures.js';
+
+const STATE_TEXT = 'revision: 1\nproject:\n  name: lock-test\n';
+const running: ChildRun[] = [];
+const dirs: string[] = [];
+
+beforeAll(() => {
+  if (!existsSync(new URL('../dist/state/lock.js', import.meta.url))) {
+    throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does it for you)');
+  }
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((child) => child.kill()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function stateDir(): { dir: string; file: string } {
+  const dir = tempDir('paracle-lock-');
+  dirs.push(dir);
+  const file = join(dir, 'current_state.yaml');
+  writeFileSync(file, STATE_TEXT);
+  return { dir, file };
+}
+
+function child(name: string, args: string[]): ChildRun {
+  const run = startChild(name, args);
+  running.push(run);
+  return run;
+}
+
+/** A holder process: `lock-hold.mjs` with its config. */
+function holder(file: string, config: Record<string, unknown> = {}): ChildRun {
+  return child('lock-hold.mjs', [file, JSON.stringify(config)]);
+}
+
+/** A plain live process that never touches the lock (for pid checks). */
+function sleeper(): ChildRun {
+  const run = new ChildRun('-e', ['process.stdout.write("ready\\n"); setInterval(() => {}, 1000)']);
+  running.push(run);
+  return run;
+}
+
+function queueDir(file: string): string {
+  return `${file}.paracle-queue`;
+}
+
+function hasTicketOf(file: string, pid: number): boolean {
+  try {
+    return readdirSync(queueDir(file)).some((name) => name.includes(`.${String(pid).padStart(10, '0')}.`));
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat, read here independently of the code under test. */
+function procStartTime(pid: number): string {
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return fields[19] ?? '';
+}
+
+/** Writes a lock as another process would have left it (the on-disk format: one JSON record). */
+function plantLock(file: string, record: Record<string, unknown>, mtime?: Date): void {
+  const lockPath = lockPathFor(file);
+  writeFileSync(
+    lockPath,
+    JSON.stringify({ command: 'planted', startedAt: new Date().toISOString(), token: 'planted-token', staleMs: 10_000, ...record }),
+  );
+  if (mtime) utimesSync(lockPath, mtime, mtime);
+}
+
+function counterJob(file: string, counterFile: string, iterations: number, config: Record<string, unknown> = {}): ChildRun {
+  return child('lock-counter.mjs', [file, counterFile, String(iterations), JSON.stringify(config)]);
+}
+
+async function counterResult(run: ChildRun): Promise<{ timeouts: number; done: number; maxWaitMs: number }> {
+  await run.succeed(120_000);
+  const last = run.lines.filter((line) => line.startsWith('{')).pop();
+  if (!last) throw new Error(`no result from child: ${run.stdout} ${run.stderr}`);
+  return JSON.parse(last) as { timeouts: number; done: number; maxWaitMs: number };
+}
+
+describe('taking and releasing the lock', () => {
+  it('records the holder while held and leaves nothing behind, beside a plain Python .lock file it never touches', async () => {
+    const { dir, file } = stateDir();
+    const pythonLock = `${file}.lock`;
+    writeFileSync(pythonLock, 'left by the python filelock\n');
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(pythonLock, old, old);
+    const pythonLockMtime = statSync(pythonLock).mtimeMs;
+    const before = readdirSync(dir).sort();
+
+    const lock = await acquireStateLock(file, { command: 'paracle test' });
+    expect(lockPathFor(file)).not.toBe(pythonLock);
+    expect(lstatSync(lockPathFor(file)).isFile() || lstatSync(lockPathFor(file)).isDirectory()).toBe(true);
+    expect(lock.holder).toMatchObject({ pid: process.pid, host: hostname(), command: 'paracle test' });
+    expect(Date.parse(lock.holder.startedAt)).toBeGreaterThan(Date.now() - 60_000);
+    if (process.platform === 'linux') expect(lock.holder.processStart).toBe(procStartTime(process.pid));
+    const status = await readLockStatus(file);
+    expect(status).toMatchObject({ state: 'held', holder: lock.holder });
+    lock.assertHeld();
+    await lock.release();
+    await lock.release(); // twice is harmless
+
+    for (let i = 0; i < 20; i += 1) await withStateLock(file, {}, async (held) => held.assertHeld());
+
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(readFileSync(pythonLock, 'utf8')).toBe('left by the python filelock\n');
+    expect(statSync(pythonLock).mtimeMs).toBe(pythonLockMtime);
+  });
+
+  it('keeps processes mutually excluded: every read-modify-write of a shared counter lands', async () => {
+    const { dir, file } = stateDir();
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const before = readdirSync(dir).sort();
+    const children = 6;
+    const iterations = stress(20, 300);
+    const runs = Array.from({ length: children }, () => counterJob(file, counter, iterations));
+    const results = await Promise.all(runs.map(counterResult));
+    expect(results.map((r) => r.timeouts)).toEqual(Array(children).fill(0));
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(children * iterations);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('does not starve waiters: 8 processes × 50 acquisitions, no timeouts, no lost update', async () => {
+    const { dir, file } = stateDir();
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const iterations = stress(50, 200);
+    const runs = Array.from({ length: 8 }, () => counterJob(file, counter, iterations));
+    const results = await Promise.all(runs.map(counterResult));
+    expect(results.reduce((sum, r) => sum + r.timeouts, 0)).toBe(0);
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(8 * iterations);
+    expect(existsSync(queueDir(file))).toBe(false);
+    expect(existsSync(lockPathFor(file))).toBe(false);
+  });
+
+  it('serves waiters first come, first served (processes and this process alike)', async () => {
+    const { dir, file } = stateDir();
+    const order = join(dir, 'order');
+    writeFileSync(order, '');
+    const first = holder(file);
+    await first.waitForLine(/^locked /);
+    const waiters: ChildRun[] = [];
+    for (let i = 1; i <= 4; i += 1) {
+      const waiter = holder(file, { appendTo: order, label: `w${i}` });
+      await until(() => hasTicketOf(file, waiter.pid), `waiter ${i} is in line`);
+      waiters.push(waiter);
+    }
+    // This process comes last; it must not jump the line when the lock frees up.
+    const mine = withStateLock(file, { timeoutMs: 30_000 }, async () => {
+      writeFileSync(order, `${readFileSync(order, 'utf8')}parent\n`);
+    });
+    await until(() => hasTicketOf(file, process.pid), 'this process is in line');
+
+    first.send('release');
+    await first.waitForLine('released');
+    await Promise.all(waiters.map((w) => w.succeed()));
+    await mine;
+    expect(readFileSync(order, 'utf8').trim().split('\n')).toEqual(['w1', 'w2', 'w3', 'w4', 'parent']);
+  });
+
+  it('serves waiters in one process in call order, one at a time', async () => {
+    const { file } = stateDir();
+    const served: number[] = [];
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        withStateLock(file, {}, async () => {
+          inside += 1;
+          maxInside = Math.max(maxInside, inside);
+          served.push(i);
+          await new Promise((resolve) => setTimeout(resolve, 3));
+          inside -= 1;
+        }),
+      ),
+    );
+    expect(maxInside).toBe(1);
+    expect(served).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('waiting for a held lock', () => {
+  it('times out with a StateLockError naming the holder and what to do', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { command: 'lock-test holder' });
+    await run.waitForLine(/^locked /);
+    const error = await acquireStateLock(file, { timeoutMs: 300 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StateLockError);
+    const lockError = error as StateLockError;
+    expect(lockError.code).toBe('STATE_LOCK_TIMEOUT');
+    expect(lockError.holder?.pid).toBe(run.pid);
+    expect(lockError.message).toContain(file);
+    expect(lockError.message).toContain(`pid ${run.pid}`);
+    expect(lockError.message).toContain('lock-test holder');
+    expect(lockError.message).toContain(hostname());
+    expect(lockError.message).toMatch(/taken over automatically/);
+    expect(lockError.message).not.toMatch(/\brm\b|delete/i);
+    expect(lockError.message).not.toContain('\n');
+    expect(hasTicketOf(file, process.pid)).toBe(false);
+  });
+
+  it('takes over at once from a holder killed with SIGKILL (the stale period is far away)', async () => {
+    const { dir, file } = stateDir();
+    const before = readdirSync(dir).sort();
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    await run.kill();
+    const status = await readLockStatus(file);
+    expect(status.state).toBe('stale');
+    expect(status.state === 'stale' && status.reason).toMatch(/no longer running/);
+    const lock = await acquireStateLock(file, { staleMs: 60_000, timeoutMs: 5_000 });
+    expect(lock.holder.pid).toBe(process.pid);
+    await lock.release();
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('lets waiters that were already in line take over from a holder killed mid-hold, still one at a time', async () => {
+    const { dir, file } = stateDir();
+    const counter = join(dir, 'counter');
+    writeFileSync(counter, '0');
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    const jobs = Array.from({ length: 4 }, () => counterJob(file, counter, 10, { staleMs: 60_000, timeoutMs: 20_000 }));
+    for (const job of jobs) await until(() => hasTicketOf(file, job.pid), 'a counter job is in line');
+    await run.kill();
+    const results = await Promise.all(jobs.map(counterResult));
+    expect(results.map((r) => r.timeouts)).toEqual([0, 0, 0, 0]);
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(40);
+    expect(existsSync(lockPathFor(file))).toBe(false);
+  });
+
+  it('skips a waiter that was killed while in line', async () => {
+    const { dir, file } = stateDir();
+    const first = holder(file);
+    await first.waitForLine(/^locked /);
+    const doomed = holder(file, { appendTo: join(dir, 'order'), label: 'doomed' });
+    await until(() => hasTicketOf(file, doomed.pid), 'the doomed waiter is in line');
+    await doomed.kill();
+    first.send('release');
+    await first.waitForLine('released');
+    const lock = await acquireStateLock(file, { timeoutMs: 5_000 });
+    await lock.release();
+    expect(existsSync(queueDir(file))).toBe(false);
+    expect(existsSync(join(dir, 'order'))).toBe(false);
+  });
+
+  describe.runIf(process.platform === 'linux')('a recorded pid that is alive', () => {
+    it('is taken over when its process start time differs (the pid was reused)', async () => {
+      const { file } = stateDir();
+      const other = sleeper();
+      await other.waitForLine('ready');
+      plantLock(file, { pid: other.pid, host: hostname(), processStart: '1', staleMs: 60_000 });
+      expect((await readLockStatus(file)).state).toBe('stale');
+      const lock = await acquireStateLock(file, { staleMs: 60_000, timeoutMs: 2_000 });
+      expect(lock.holder.pid).toBe(process.pid);
+      await lock.release();
+    });
+
+    it('is not taken over when its start time matches', async () => {
+      const { file } = stateDir();
+      const other = sleeper();
+      await other.waitForLine('ready');
+      plantLock(file, { pid: other.pid, host: hostname(), processStart: procStartTime(other.pid), staleMs: 60_000 });
+      expect((await readLockStatus(file)).state).toBe('held');
+      await expect(acquireStateLock(file, { staleMs: 60_000, timeoutMs: 300 })).rejects.toBeInstanceOf(StateLockError);
+      expect(readFileSync(lockPathFor(file), 'utf8')).toContain('planted-token');
+    });
+  });
+
+  it('leaves a holder on another host alone until its lock has not been refreshed for the stale period', async () => {
+    const { file } = stateDir();
+    // A pid that is surely not running here: the pid check must not apply to another host's holder.
+    plantLock(file, { pid: 2_147_000_000, host: 'build-agent-7.example' });
+    const error = await acquireStateLock(file, { staleMs: 5_000, timeoutMs: 300 }).then(
+      () => null,
+      (e: unknown) => e as StateLockError,
+    );
+    expect(error).toBeInstanceOf(StateLockError);
+    expect(error?.message).toContain('build-agent-7.example');
+    expect(error?.message).toMatch(/another host/);
+
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockPathFor(file), old, old);
+    expect(await readLockStatus(file)).toMatchObject({ state: 'stale', holder: { host: 'build-agent-7.example' } });
+    const lock = await acquireStateLock(file, { staleMs: 5_000, timeoutMs: 2_000 });
+    expect(lock.holder.pid).toBe(process.pid);
+    await lock.release();
+  });
+});
+
+describe('a lock compromised while held', () => {
+  it('is noticed by assertHeld at once and by the refresh timer, without crashing the holder', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { staleMs: 2_000 });
+    await run.waitForLine(/^locked /);
+    unlinkSync(lockPathFor(file));
+    run.send('wait-compromised'); // proper-lockfile's refresh runs every second at this stale period
+    await run.waitForLine(/^compromised /, 10_000);
+    run.send('assert');
+    expect(await run.waitForLine(/^lost /)).toMatch(/^lost STATE_WRITE .*abandoned/);
+    run.send('release');
+    await run.waitForLine('released');
+    await run.succeed();
+  });
+
+  it('reports a replaced lock and does not remove the new holder’s lock on release', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    // Someone removes the lock under the holder and takes it (as `clearLock --force` would).
+    await clearLock(file, { force: true });
+    const mine: StateLock = await acquireStateLock(file, { timeoutMs: 2_000 });
+    run.send('assert');
+    const lost = await run.waitForLine(/^lost /);
+    expect(lost).toContain(`pid ${process.pid}`);
+    run.send('release');
+    await run.waitForLine('released');
+    await run.succeed();
+    mine.assertHeld();
+    expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: { pid: process.pid } });
+    await mine.release();
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+  });
+
+  it('in this process: assertHeld throws and compromised is set; release leaves the new lock alone', async () => {
+    const { file } = stateDir();
+    const lock = await acquireStateLock(file);
+    unlinkSync(lockPathFor(file));
+    expect(() => lock.assertHeld()).toThrowError(/abandoned/);
+    expect(lock.compromised).toBeInstanceOf(Error);
+    const next = await acquireStateLock(file, { timeoutMs: 1_000 });
+    await lock.release();
+    next.assertHeld();
+    await next.release();
+  });
+});
+
+describe('readers', () => {
+  it('do not wait when no writer holds the lock', async () => {
+    const { file } = stateDir();
+    await waitForNoWriter(file, 0);
+  });
+
+  it('wait for the current hold only, even when another writer takes the lock right after', async () => {
+    const { file } = stateDir();
+    const first = holder(file, { releaseAfterMs: 300 });
+    await first.waitForLine(/^locked /);
+    const second = holder(file);
+    await until(() => hasTicketOf(file, second.pid), 'the second writer is in line');
+    const reading = waitForNoWriter(file, 3_000);
+    // Keep this process from looking again until the second writer has the lock, so the reader can only
+    // ever see the first hold and then the second one, never a moment without a writer.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      try {
+        if ((JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid === second.pid) break;
+      } catch {
+        // between holds
+      }
+    }
+    await reading;
+    // The second writer holds the lock for as long as the test lasts: a reader that waited for it would have timed out.
+    expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: { pid: second.pid } });
+  });
+
+  it('give up with a StateLockError naming the writer after the timeout', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { command: 'long writer' });
+    await run.waitForLine(/^locked /);
+    const error = await waitForNoWriter(file, 200).then(
+      () => null,
+      (e: unknown) => e as StateLockError,
+    );
+    expect(error).toBeInstanceOf(StateLockError);
+    expect(error?.message).toContain(`pid ${run.pid}`);
+    expect(error?.message).toContain('long writer');
+  });
+
+  it('do not wait for a hold by their own process (a read inside an update)', async () => {
+    const { file } = stateDir();
+    await withStateLock(file, {}, async () => {
+      await waitForNoWriter(file, 0);
+    });
+  });
+
+  it('do not wait for a dead writer', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    await run.kill();
+    await waitForNoWriter(file, 0);
+  });
+});
+
+describe('a lock that cannot be made', () => {
+  it('fails at once with a StateWriteError when the state folder does not exist', async () => {
+    const { dir } = stateDir();
+    const file = join(dir, 'missing', 'current_state.yaml');
+    const error = await acquireStateLock(file, { timeoutMs: 5_000 }).then(
+      () => null,
+      (e: unknown) => e as StateWriteError,
+    );
+    expect(error).toBeInstanceOf(StateWriteError);
+    expect((error?.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+});
+
+describe('lock status and clearing', () => {
+  it('shows free, held (with the holder) and stale (dead holder); clears only what is not alive unless forced', async () => {
+    const { dir, file } = stateDir();
+    const before = readdirSync(dir).sort();
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+    expect(await clearLock(file, { force: false })).toEqual({ state: 'free' });
+
+    const run = holder(file, { command: 'status test holder', staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    const held = await readLockStatus(file);
+    expect(held).toMatchObject({ state: 'held', holder: { pid: run.pid, command: 'status test holder', host: hostname() } });
+    expect(held.state === 'held' && held.ageMs).toBeGreaterThanOrEqual(0);
+
+    const refused = await clearLock(file, { force: false }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(StateLockHeldError);
+    expect((refused as StateLockHeldError).code).toBe('STATE_LOCK_HELD');
+    expect((refused as StateLockHeldError).holder?.pid).toBe(run.pid);
+    expect((await readLockStatus(file)).state).toBe('held');
+
+    await run.kill();
+    const stale = await readLockStatus(file);
+    expect(stale).toMatchObject({ state: 'stale', holder: { pid: run.pid } });
+    expect(await clearLock(file, { force: false })).toMatchObject({ state: 'stale', holder: { pid: run.pid } });
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('takes a live lock with force, and the holder finds out before writing', async () => {
+    const { file } = stateDir();
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    expect(await clearLock(file, { force: true })).toMatchObject({ state: 'held', holder: { pid: run.pid } });
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+    run.send('assert');
+    expect(await run.waitForLine(/^lost /)).toMatch(/lost STATE_WRITE/);
+  });
+});
+
+// The child scripts exist (a renamed script would otherwise surface as a confusing spawn error).
+it('has its child scripts', () => {
+  for (const name of ['lock-hold.mjs', 'lock-counter.mjs']) expect(existsSync(childScript(name))).toBe(true);
+});
