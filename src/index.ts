@@ -37,3 +37,7 @@ export {
 } from './log/audit-log.js';
 export { reconcileStates, reconcileAuditEntry, type ReconcileResult } from './reconcile/reconcile-states.js';
 export { mergeData, type DataMerge, type MergeConflict } from './reconcile/merge-data.js';
+export { mergeStateTexts, type StateMergeInput, type StateMergeResult } from './merge-driver/merge-state-texts.js';
+export { verifyWorkspace, type VerifyOptions } from './verify/verify-workspace.js';
+export type { VerifyReport } from './verify/verify-report.js';
+export { STATE_SCHEMA } from './schema/state-schema.js';

@@ -303,10 +303,10 @@ describe('mergeStateTexts: input that cannot be merged key by key', () => {
     expect(outcome).toMatchObject({ kind: 'text-merge', path: 'state.yaml' });
     expect(outcome.kind === 'text-merge' && outcome.reason).toMatch(/state\.yaml \(theirs\):131/);
     const written = readFileSync(files.current, 'utf8');
-    // git's own markers, whole-line hunks, both sides' lines.
-    const top = written.split('\n').indexOf('<<<<<<< ours');
+    // git's own line merge (whole-line hunks, both sides' lines), labelled as the driver's fallback.
+    const top = written.split('\n').indexOf('<<<<<<< ours (line merge)');
     const middle = written.split('\n').indexOf('=======');
-    const bottom = written.split('\n').indexOf('>>>>>>> theirs');
+    const bottom = written.split('\n').indexOf('>>>>>>> theirs (line merge)');
     expect(top).toBeGreaterThanOrEqual(0);
     expect(written.split('\n').slice(top, middle)).toContain('snapshot_date: "2099-01-01"');
     expect(written.split('\n').slice(middle, bottom)).toContain('snapshot_date: "2099-02-02"');

@@ -63,10 +63,11 @@ describe('paracle install registers the merge driver', () => {
     expect(driver).toContain(`paracle_bin=${repo.dir}/node_modules/paracle-hooks/dist/cli/bin.js;`);
     expect(driver).toContain('node "$paracle_bin" merge-driver --marker-size %L %O %A %B %P');
     expect(driver).toContain('git merge-file'); // the fallback when the toolkit is gone
-    const attributes = (await repo.git(['check-attr', 'merge', '--', STATE_REL, LOG_REL, '.parac/roadmap/roadmap.yaml'])).stdout;
+    const attributes = (await repo.git(['check-attr', 'merge', '--', STATE_REL, LOG_REL, '.parac/changelog.md', '.parac/roadmap/roadmap.yaml'])).stdout;
     expect(attributes.split('\n').filter(Boolean)).toEqual([
       `${STATE_REL}: merge: paracle-state`,
       `${LOG_REL}: merge: union`,
+      '.parac/changelog.md: merge: union',
       '.parac/roadmap/roadmap.yaml: merge: unspecified',
     ]);
   });
@@ -77,7 +78,7 @@ describe('paracle install registers the merge driver', () => {
     const first = await repo.paracle(['install']);
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toContain('paracle: git config merge.paracle-state.driver: current_state.yaml now merges with `paracle merge-driver`\n');
-    expect(first.stdout).toContain('paracle: .gitattributes: current_state.yaml merges with merge=paracle-state, state_changes.jsonl with merge=union (commit it)\n');
+    expect(first.stdout).toContain('paracle: .gitattributes: current_state.yaml merges with merge=paracle-state, state_changes.jsonl and changelog.md with merge=union (commit it)\n');
     const attributes = repo.read('.gitattributes');
     expect(attributes.startsWith('*.png binary\n*.sh text eol=lf\n\n# >>> paracle-hooks')).toBe(true);
     const config = (await repo.git(['config', '--get-regexp', '^merge\\.'])).stdout;
@@ -211,6 +212,17 @@ describe('a true conflict', () => {
     const validate = await repo.paracle(['validate']);
     expect(validate.exitCode).toBe(1);
     expect(validate.stderr).toContain(`${STATE_REL}:${start + 1}:1: git conflict marker "<<<<<<<"`);
+    const verifyConflicted = await repo.paracle(['verify', '--json']);
+    expect(verifyConflicted.exitCode).toBe(1);
+    expect(JSON.parse(verifyConflicted.stdout).problems).toEqual([
+      {
+        file: STATE_REL,
+        line: start + 1,
+        message:
+          'git conflict marker "<<<<<<<": both branches changed current_phase.progress differently (the merge driver merged everything else): ' +
+          'keep one side between the markers, delete the markers, then `git add` the file',
+      },
+    ]);
     repo.write(STATE_REL, `${resolved}`);
     await repo.git(['add', '--', STATE_REL]);
     const commit = await repo.user(['commit', '--no-edit', '-q'], { env: NO_HOOKS });
@@ -223,9 +235,8 @@ describe('a true conflict', () => {
 describe('branches that both committed through the hooks', () => {
   it('merge cleanly (revision, snapshot, recent_changes, repository); the audit log keeps every line; post-merge and verify agree', async () => {
     const repo = await makeTestRepo();
-    // The changelog task writes the same spot of changelog.md on both branches: a text conflict of its own, not this test's subject.
-    repo.write('.parac/config/hooks.yaml', 'tasks:\n  changelog: false\n');
     await commitAll(repo, 'base');
+    const changelogBefore = repo.read('.parac/changelog.md');
     await repo.git(['checkout', '-q', '-b', 'feature']);
     repo.write('packages/feature.py', 'feature\n');
     await commitThroughHooks(repo, 'feature work');
@@ -250,6 +261,12 @@ describe('branches that both committed through the hooks', () => {
     const working = parseStateText(repo.read(STATE_REL), 'working').data as Data;
     expect(working.revision).toBe(merged.revision + 1);
     expect(working.repository.last_commit).toMatch(/Merge branch 'feature'/);
+
+    // Both branches added today's changelog block at the same spot: merge=union keeps both sides' lines.
+    const changelog = repo.read('.parac/changelog.md');
+    expect(changelog).not.toMatch(/^(<{7}|={7}|>{7})/m);
+    expect(changelog.length).toBeGreaterThan(changelogBefore.length);
+    expect((await repo.git(['show', 'feature:.parac/changelog.md'])).stdout.split('\n').every((line) => changelog.includes(line))).toBe(true);
 
     // Union merge: the shared lines first, then each side's own, each once.
     const log = await logAt(repo, 'HEAD');

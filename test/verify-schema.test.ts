@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_SCHEMA } from '../src/schema/state-schema.js';
-import { parseStateText, rewriteYaml } from '../src/state/document.js';
+import { parseStateText } from '../src/state/document.js';
 import { checkStateFields } from '../src/validate/state-checks.js';
 import { FIXTURES, INVALID_HISTORY_PREFIX, historyFiles, readFixture, tempDir } from './support/fixtures.js';
 import { CLI, runNode } from './support/git-repo.js';
@@ -61,14 +61,8 @@ function validateVerdict(text: string): string[] {
   }
 }
 
-function variant(text: string, mutate: (data: Record<string, any>) => void): string {
-  const parsed = parseStateText(text, 'fixture');
-  const after = structuredClone(parsed.data) as Record<string, any>;
-  mutate(after);
-  return rewriteYaml(text, parsed.data, after);
-}
-
 const REAL = readFixture('current_state.yaml');
+const REAL_DATA = parseStateText(REAL, 'real').data;
 const realFiles = [
   ...historyFiles().filter((f) => !basename(f).startsWith(INVALID_HISTORY_PREFIX)),
   `${FIXTURES}/current_state.yaml`,
@@ -79,7 +73,7 @@ const realFiles = [
 const BROKEN: Array<[string, (d: Record<string, any>) => void]> = [
   ['progress above 100%', (d) => void (d.current_phase.progress = '150%')],
   ['progress as a word', (d) => void (d.current_phase.progress = 'half')],
-  ['progress as a number', (d) => void (d.current_phase.progress = 40)],
+  ['progress as a number (allowed)', (d) => void (d.current_phase.progress = 40)],
   ['a blocker with an unknown severity', (d) => void (d.blockers = [{ id: 'b1', description: 'x', severity: 'urgent' }])],
   ['a blocker without a description', (d) => void (d.blockers = [{ id: 'b1', severity: 'low' }])],
   ['a blocker that is a string', (d) => void (d.blockers = ['just text'])],
@@ -111,10 +105,12 @@ describe('the state JSON Schema', () => {
     );
   });
 
-  it.each(BROKEN)('agrees with validate on the real file with %s', (_name, mutate) => {
-    const text = variant(REAL, mutate);
-    const data = parseStateText(text, 'variant').data;
-    expect(schemaErrors(STATE_SCHEMA as Schema, data).length === 0).toBe(validateVerdict(text).length === 0);
+  it.each(BROKEN)('agrees with validate on the real file with %s', (name, mutate) => {
+    const data = structuredClone(REAL_DATA) as Record<string, any>;
+    mutate(data);
+    const valid = checkStateFields(data).length === 0;
+    expect(valid).toBe(name.endsWith('(allowed)'));
+    expect(schemaErrors(STATE_SCHEMA as Schema, data).length === 0).toBe(valid);
   });
 
   it('agrees on the revision rule: a non-negative integer', () => {

@@ -12,8 +12,10 @@ import { shellQuote } from './hook-script.js';
  *   - `merge.paracle-state.driver` in the repository's config (shared by all its worktrees): git
  *     runs `paracle merge-driver` for the state file, so two branches that both ran the hooks (and
  *     so both changed `revision` and `snapshot_date`) merge without a conflict;
- *   - `.gitattributes` lines at the repository top naming the state file (`merge=paracle-state`) and
- *     the audit log (`merge=union`: an append-only log merges by keeping every line of both sides).
+ *   - `.gitattributes` lines at the repository top naming the state file (`merge=paracle-state`),
+ *     the audit log (`merge=union`: an append-only log merges by keeping every line of both sides)
+ *     and the changelog (`merge=union`: the pre-commit hook adds a dated block on every branch, and
+ *     two branches' blocks of the same day are both kept instead of conflicting).
  *
  * The attributes are committed, the config is not: a fresh clone that never ran install has the
  * attribute but no driver, and git then silently falls back to its line merge (conflict markers,
@@ -47,6 +49,7 @@ export function mergeAttributesBlock(paracFromTop: string): string {
     ATTRIBUTES_START,
     `${attributePattern(`/${prefix}${toPosix(STATE_FILE_RELATIVE)}`)} merge=${MERGE_DRIVER}`,
     `${attributePattern(`/${prefix}${toPosix(AUDIT_LOG_RELATIVE)}`)} merge=union`,
+    `${attributePattern(`/${prefix}changelog.md`)} merge=union`,
     ATTRIBUTES_END,
     '',
   ].join('\n');
@@ -89,7 +92,7 @@ export async function setUpMergeDriver(layout: RepoLayout, toolkit: string, pack
   const next = upsertMergeAttributes(existing, mergeAttributesBlock(paracFromTop(layout.topLevel, packageDir)));
   if (next === existing) return;
   await writeFile(file, next);
-  changes.push(`.gitattributes: current_state.yaml merges with merge=${MERGE_DRIVER}, state_changes.jsonl with merge=union (commit it)`);
+  changes.push(`.gitattributes: current_state.yaml merges with merge=${MERGE_DRIVER}, state_changes.jsonl and changelog.md with merge=union (commit it)`);
 }
 
 /**

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
 import { formatCommitSummary, readCommitSummary } from '../git/head-commit.js';
+import { readBlob, readIndexEntries } from '../git/index-files.js';
 import { hasUnstagedChanges, readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
+import { conflictMarkerProblem } from '../verify/conflict-markers.js';
 import { addChangelogEntry } from '../tasks/changelog.js';
 import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
 import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
@@ -51,6 +53,7 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
 
   const status = await readWorkingTreeStatus(context.topLevel, 'hook');
   refuseStagedScratchFiles(status);
+  await refuseStagedConflictMarkers(context, status);
   const areas = classifyStagedPaths(stagedPaths(status), context.config.areas);
   if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
 
@@ -82,6 +85,25 @@ function refuseStagedScratchFiles(status: WorkingTreeStatus): void {
   throw new HookRefusedError(
     `refusing to commit the state lock or temp file ${names}; unstage it (git rm -r --cached -- <path>) and run \`paracle install\` to ignore such files`,
   );
+}
+
+/**
+ * A merge made where the state's merge driver is not set up (a fresh clone that never ran
+ * `paracle install`) leaves git's line merge with conflict markers; never let that be committed,
+ * even when no watched area is staged.
+ */
+async function refuseStagedConflictMarkers(context: HookContext, status: WorkingTreeStatus): Promise<void> {
+  const repoPath = context.stateFile.repoPath;
+  if (repoPath === null) return;
+  const staged = status.entries.some(
+    (e) => e.path === repoPath && e.staged !== '.' && e.staged !== 'D' && e.kind !== 'untracked' && e.kind !== 'ignored',
+  );
+  if (!staged) return;
+  const target = { cwd: context.topLevel, env: 'hook' as const };
+  const entry = (await readIndexEntries(target, [repoPath])).get(repoPath);
+  if (entry === undefined) return;
+  const problem = conflictMarkerProblem(repoPath, await readBlob(target, entry.oid), 'state');
+  if (problem) throw new HookRefusedError(`${problem.file}:${problem.line}:${problem.column}: ${problem.message}`);
 }
 
 async function gatherFacts(context: HookContext, status: WorkingTreeStatus): Promise<PreCommitFacts> {

@@ -22,6 +22,9 @@ import { diffHunks, type Hunk } from './line-diff.js';
  * Places that overlap or touch share a block. Pure: texts and data in, text out.
  */
 
+/** The label of the driver's fallback blocks (`<<<<<<< ours (line merge)`), which `paracle verify` tells apart. */
+export const DRIVER_LINE_MERGE_LABEL = 'line merge';
+
 export interface ConflictBlock {
   /** Lines of the merged text the block replaces, 0-based, end exclusive. */
   start: number;

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { mergeFilesAsText } from '../git/merge-file.js';
+import { DRIVER_LINE_MERGE_LABEL } from './conflict-markers.js';
 import { mergeStateTexts } from './merge-state-texts.js';
 
 /**
@@ -45,7 +46,10 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
     result = await mergeStateTexts({ base: base!, current: current!, other: other!, path, markerSize: options.markerSize });
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-    const text = await mergeFilesAsText(cwd, files, { labels: ['ours', 'base', 'theirs'], markerSize: options.markerSize });
+    const text = await mergeFilesAsText(cwd, files, {
+      labels: [`ours (${DRIVER_LINE_MERGE_LABEL})`, 'base', `theirs (${DRIVER_LINE_MERGE_LABEL})`],
+      markerSize: options.markerSize,
+    });
     await writeFile(files.current, text.text);
     return { kind: 'text-merge', path, reason, conflicts: text.conflicts };
   }

@@ -140,6 +140,7 @@ export function percentOf(value: unknown): number | null {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return `a mapping ${truncate(JSON.stringify(value))}`;

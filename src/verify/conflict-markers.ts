@@ -1,3 +1,4 @@
+import { DRIVER_LINE_MERGE_LABEL } from '../merge-driver/conflict-markers.js';
 import type { Problem } from '../validate/validate-workspace.js';
 
 /**
@@ -12,11 +13,18 @@ export type MarkedFileKind = 'state' | 'yaml' | 'audit-log';
 /** `<<<<<<<`, `|||||||` (diff3), `=======`, `>>>>>>>` at the start of a line, as git writes them. */
 const MARKER = /^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$/;
 
-export function findConflictMarkers(text: string): Array<{ line: number; marker: string }> {
-  const found: Array<{ line: number; marker: string }> = [];
+export interface ConflictMarker {
+  line: number;
+  marker: string;
+  /** What follows the marker on its line (git's branch label, or the driver's). */
+  label: string;
+}
+
+export function findConflictMarkers(text: string): ConflictMarker[] {
+  const found: ConflictMarker[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
-    if (MARKER.test(line)) found.push({ line: i + 1, marker: line.slice(0, 7) });
+    if (MARKER.test(line)) found.push({ line: i + 1, marker: line.slice(0, 7), label: line.slice(8) });
   });
   return found;
 }
@@ -28,10 +36,26 @@ export function conflictMarkerProblem(file: string, text: string, kind: MarkedFi
   if (first === undefined) return null;
   const blocks = markers.filter((m) => m.marker.startsWith('<')).length;
   const what = `git conflict marker "${first.marker}"${blocks > 1 ? ` (${blocks} conflicts in the file)` : ''}`;
-  return { file, line: first.line, column: 1, message: `${what}: ${recoveryHint(file, kind)}` };
+  const labels = markers.filter((m) => m.marker.startsWith('<')).map((m) => m.label);
+  return { file, line: first.line, column: 1, message: `${what}: ${recoveryHint(file, kind, labels)}` };
 }
 
-export function recoveryHint(file: string, kind: MarkedFileKind): string {
+/** `labels`: what follows each `<<<<<<<`, which tells who wrote the markers. */
+export function recoveryHint(file: string, kind: MarkedFileKind, labels: string[] = []): string {
+  // paracle's merge driver labels its blocks `ours (<keys>)`, or `ours (line merge)` when it fell back.
+  const driverKeys = labels.map((label) => /^ours \((.*)\)$/.exec(label)?.[1]).filter((keys) => keys !== undefined);
+  if (kind === 'state' && driverKeys.length > 0 && driverKeys.length === labels.length) {
+    if (driverKeys.every((keys) => keys === DRIVER_LINE_MERGE_LABEL)) {
+      return (
+        "paracle's merge driver could not merge the file key by key (a side was not a valid state) and left git's line merge: " +
+        'keep the right lines, delete the markers, make sure revision is above both sides, then `git add` the file'
+      );
+    }
+    return (
+      `both branches changed ${[...new Set(driverKeys)].join(', ')} differently (the merge driver merged everything else): ` +
+      'keep one side between the markers, delete the markers, then `git add` the file'
+    );
+  }
   if (kind === 'state') {
     return (
       'this merge ran without paracle\'s merge driver (a clone where `paracle install` never ran?). ' +
