@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { CliExit, EXIT, type ExitCode } from './exit-codes.js';
+import { CliExit, EXIT } from './exit-codes.js';
+import { exitForError } from './exit-for-error.js';
 
 /**
  * The single place that turns errors into exit codes and one-line messages.
@@ -60,13 +61,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-function exitCodeFor(error: unknown): ExitCode {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'STATE_LOCK_TIMEOUT') return EXIT.lockTimeout;
-  if (code === 'STATE_CONFLICT') return EXIT.conflict;
-  return EXIT.failed;
-}
-
 export async function main(argv: string[]): Promise<number> {
   // `paracle log | head` closes the pipe early: the reader chose to stop, which is not a failure.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -87,14 +81,6 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version end here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof CliExit) {
-      if (error.message) process.stderr.write(`paracle: ${error.message}\n`);
-      return error.exitCode;
-    }
-    const verbose = argv.includes('--verbose');
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`paracle: ${message.split('\n')[0]}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return exitCodeFor(error);
+    return exitForError(error, { verbose: argv.includes('--verbose') });
   }
 }

@@ -4,7 +4,6 @@ import { HookRefusedError, StateLockError, StateParseError } from '../errors.js'
 import { formatCommitSummary, readCommitSummary } from '../git/head-commit.js';
 import { readBlob, readIndexEntries } from '../git/index-files.js';
 import { hasUnstagedChanges, readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
-import { conflictMarkerProblem } from '../verify/conflict-markers.js';
 import { addChangelogEntry } from '../tasks/changelog.js';
 import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
 import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
@@ -102,6 +101,7 @@ async function refuseStagedConflictMarkers(context: HookContext, status: Working
   const target = { cwd: context.topLevel, env: 'hook' as const };
   const entry = (await readIndexEntries(target, [repoPath])).get(repoPath);
   if (entry === undefined) return;
+  const { conflictMarkerProblem } = await import('../verify/conflict-markers.js');
   const problem = conflictMarkerProblem(repoPath, await readBlob(target, entry.oid), 'state');
   if (problem) throw new HookRefusedError(`${problem.file}:${problem.line}:${problem.column}: ${problem.message}`);
 }
