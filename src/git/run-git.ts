@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { GitCommandError } from '../errors.js';
 
 /**
@@ -86,7 +87,6 @@ export function gitEnvironment(
  * thing needed from it (spawn, feed stdin, collect output, typed error with cause) is these lines.
  */
 export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
-  const { spawn } = await import('node:child_process');
   return new Promise<GitResult>((resolvePromise, reject) => {
     const child = spawn('git', options.fixedFlags === false ? [...args] : [...FIXED_FLAGS, ...args], {
       cwd: options.cwd,
