@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { relative } from 'node:path';
 
 /** `paracle init`: a starting `.parac/` with `current_state.yaml` at revision 0; never overwrites. */
 export function register(program: Command): void {
@@ -13,7 +14,6 @@ export function register(program: Command): void {
       const created = await initWorkspace(context.root, { name: options.name, timeout: context.timeout });
       if (context.json) context.printJson({ success: true, ...created });
       else {
-        const { relative } = await import('node:path');
         context.say(`paracle: created ${relative(process.cwd(), created.file) || created.file} (revision 0, project ${created.project})`);
       }
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { relative } from 'node:path';
 
 /** `paracle sync`: repository facts, file metrics and roadmap alignment into the state. */
 export function register(program: Command): void {
@@ -28,7 +29,6 @@ export function register(program: Command): void {
       else {
         for (const warning of report.warnings) context.warn(warning);
         for (const error of report.errors) process.stderr.write(`paracle: ${error.source}: ${error.message}\n`);
-        const { relative } = await import('node:path');
         const shown = relative(process.cwd(), context.stateFile) || context.stateFile;
         if (report.changes.length === 0) context.say(`paracle: ${shown} is in sync (rev ${report.revision})`);
         else if (report.dry_run) process.stdout.write(context.quiet ? '' : report.diff ?? '');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isAbsolute, relative } from 'node:path';
 
 /** `paracle validate`: parse and check the state file and every other `.parac/` YAML file. */
 export function register(program: Command): void {
@@ -10,7 +11,6 @@ export function register(program: Command): void {
       const { commandContext } = await import('./command-context.js');
       const { validateWorkspace } = await import('../validate/validate-workspace.js');
       const { CliExit, EXIT } = await import('./exit-codes.js');
-      const { relative, isAbsolute } = await import('node:path');
       const context = commandContext(command);
       const show = (file: string) => {
         const rel = relative(process.cwd(), file);

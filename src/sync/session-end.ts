@@ -3,6 +3,7 @@ import { ParacleError } from '../errors.js';
 import { today, type ParacState } from '../state/model.js';
 import type { CommandContext } from '../cli/command-context.js';
 import type { SessionEndOptions } from '../cli/session.js';
+import { existsSync } from 'node:fs';
 
 /**
  * The session-end update: `--start` items go to `in_progress`, `--complete` items to `completed`
@@ -43,7 +44,6 @@ export function describeSessionEnd(summary: SessionEndSummary): string {
 
 export async function runSessionEnd(context: CommandContext, options: SessionEndOptions): Promise<void> {
   const shown = relative(process.cwd(), context.stateFile) || context.stateFile;
-  const { existsSync } = await import('node:fs');
   if (!existsSync(context.stateFile)) throw missingState(context.stateFile);
 
   if (options.dryRun) {
