@@ -70,12 +70,12 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
   try {
     // Never a surrounding hook's GIT_INDEX_FILE, never a switch that turns the hooks off.
     const env = { HUSKY: undefined, PARACLE: undefined, NO_COLOR: '1' };
-    const commit = async (file, content, extra) => {
+    const commit = async (file, content, extra, extraEnv = env) => {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
       writeFileSync(join(dir, file), content);
       await runGit(['add', '--', file], { cwd: dir, env: 'clean' });
       const start = nowMs();
-      await runGit(['commit', '-q', '-m', `bench ${content.trim()}`, ...extra], { cwd: dir, env: 'clean', fixedFlags: false, extraEnv: env });
+      await runGit(['commit', '-q', '-m', `bench ${content.trim()}`, ...extra], { cwd: dir, env: 'clean', fixedFlags: false, extraEnv });
       return nowMs() - start;
     };
     const nodeStart = async () => {
@@ -83,7 +83,7 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
       await runNode(['-e', '0'], dir);
       return nowMs() - start;
     };
-    const samples = { withHooks: [], withoutHooks: [], unwatched: [], nodeStart: [] };
+    const samples = { withHooks: [], withoutHooks: [], unwatched: [], huskyOnly: [], nodeStart: [] };
     const warmup = Math.min(3, runs);
     // Interleaved, so a noisy neighbour slows every kind of run alike.
     for (let i = -warmup; i < runs; i += 1) {
@@ -91,6 +91,8 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
         withHooks: await commit('packages/bench/module.py', `with ${i}\n`, []),
         withoutHooks: await commit('packages/bench/module.py', `without ${i}\n`, ['--no-verify']),
         unwatched: await commit('notes/bench.txt', `unwatched ${i}\n`, []),
+        // husky's own wrappers still run, ours stops at once: husky's share of the cost.
+        huskyOnly: await commit('packages/bench/module.py', `husky ${i}\n`, [], { ...env, PARACLE: '0' }),
         nodeStart: await nodeStart(),
       };
       if (i >= 0) for (const [key, ms] of Object.entries(round)) samples[key].push(ms);
@@ -100,6 +102,7 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
       withoutHooksMs: median(samples.withoutHooks),
       nodeStartMs: median(samples.nodeStart),
       withHooksUnwatchedMs: median(samples.unwatched),
+      huskyOnlyMs: median(samples.huskyOnly),
       runs,
     };
   } finally {
@@ -119,6 +122,7 @@ export function formatHookCommit(result) {
     `git commit, hooks installed (staged file in packages/): ${result.withHooksMs.toFixed(1)} ms median of ${result.runs}`,
     `git commit, hooks skipped (--no-verify):                 ${result.withoutHooksMs.toFixed(1)} ms`,
     `git commit, hooks installed, no watched area touched:    ${result.withHooksUnwatchedMs.toFixed(1)} ms`,
+    `git commit, hooks installed but PARACLE=0 (husky only):  ${result.huskyOnlyMs.toFixed(1)} ms`,
     `node -e 0:                                               ${result.nodeStartMs.toFixed(1)} ms`,
     `the hook adds ${added.toFixed(1)} ms = ${hookCostRatio(result).toFixed(2)}× a node start-up (target ≤ 2×); ` +
       `${unwatched.toFixed(1)} ms = ${(unwatched / result.nodeStartMs).toFixed(2)}× when no watched area is touched`,

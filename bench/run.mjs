@@ -157,12 +157,12 @@ record('start-up', 'node -e 0 (median)', `${nodeStartMs.toFixed(1)} ms`);
   let base;
   for (const factor of factors) {
     const root = tempRoot(scaledStateText(realText, factor));
-    const runs = factor >= 100 ? 3 : factor >= 10 ? 8 : 20;
+    const runs = factor >= 100 ? 3 : factor >= 10 ? 10 : 40;
     const ms = await timeRuns(runs, async (i) => {
       const state = await loadState(root);
       state.updateProgress(i % 100);
       await saveState(state, root);
-    }, 1);
+    }, factor >= 100 ? 1 : 5);
     base ??= ms;
     record('size', `load + update + save, ${factor}× the real file (${(Buffer.byteLength(scaledStateText(realText, factor)) / 1024).toFixed(0)} KiB)`, `${ms.toFixed(1)} ms`, `${(ms / base).toFixed(1)}× the 1× cost`);
   }
