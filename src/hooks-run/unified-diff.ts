@@ -1,8 +1,10 @@
+import { diffHunks } from '../text/line-diff.js';
+
 /**
- * A unified diff of two texts (what `--dry-run` prints), computed here with Myers' O(ND) algorithm
- * so a preview needs no temp files and no extra process. Output matches `diff -u`: `---`/`+++`
- * headers, `@@ -a,b +c,d @@` hunks with `context` lines around each change, and
- * `\ No newline at end of file` where it applies. Equal texts give an empty string.
+ * A unified diff of two texts (what `--dry-run` prints), from the line diff in src/text/ (Myers'
+ * O(ND) algorithm), so a preview needs no temp files and no extra process. Output matches
+ * `diff -u`: `---`/`+++` headers, `@@ -a,b +c,d @@` hunks with `context` lines around each change,
+ * and `\ No newline at end of file` where it applies. Equal texts give an empty string.
  */
 
 type Op = { kind: ' ' | '-' | '+'; line: string; a: number; b: number };
@@ -46,74 +48,23 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/** The texts as one sequence of equal, removed and added lines. */
 function diffLines(a: readonly string[], b: readonly string[]): Op[] {
-  // Common prefix and suffix first: typical edits touch a few lines of a long file.
-  let prefix = 0;
-  while (prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix += 1;
-  let suffix = 0;
-  while (suffix < a.length - prefix && suffix < b.length - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix += 1;
-
   const ops: Op[] = [];
-  for (let i = 0; i < prefix; i += 1) ops.push({ kind: ' ', line: a[i]!, a: i, b: i });
-  const middle = myers(a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix));
-  for (const op of middle) ops.push({ ...op, a: op.a + prefix, b: op.b + prefix });
-  for (let k = suffix; k > 0; k -= 1) ops.push({ kind: ' ', line: a[a.length - k]!, a: a.length - k, b: b.length - k });
+  let i = 0;
+  let j = 0;
+  const equalUntil = (end: number) => {
+    for (; i < end; i += 1, j += 1) ops.push({ kind: ' ', line: a[i]!, a: i, b: j });
+  };
+  for (const hunk of diffHunks(a, b)) {
+    equalUntil(hunk.aStart);
+    for (let x = hunk.aStart; x < hunk.aEnd; x += 1) ops.push({ kind: '-', line: a[x]!, a: x, b: j });
+    for (let y = hunk.bStart; y < hunk.bEnd; y += 1) ops.push({ kind: '+', line: b[y]!, a: hunk.aEnd, b: y });
+    i = hunk.aEnd;
+    j = hunk.bEnd;
+  }
+  equalUntil(a.length);
   return ops;
-}
-
-/** Shortest edit script; `a`/`b` on each op are the 0-based positions before it in each text. */
-function myers(a: readonly string[], b: readonly string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  let found = false;
-  for (let d = 0; d <= max && !found; d += 1) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!);
-      let x = down ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x += 1;
-        y += 1;
-      }
-      v[offset + k] = x;
-      if (x >= n && y >= m) {
-        found = true;
-        break;
-      }
-    }
-  }
-  trace.push(v.slice());
-
-  const ops: Op[] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 2; d >= 0 && (x > 0 || y > 0); d -= 1) {
-    const prev = trace[d]!;
-    const k = x - y;
-    const down = k === -d || (k !== d && prev[offset + k - 1]! < prev[offset + k + 1]!);
-    const prevK = down ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : prev[offset + prevK]!;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      x -= 1;
-      y -= 1;
-      ops.push({ kind: ' ', line: a[x]!, a: x, b: y });
-    }
-    if (d === 0) break;
-    if (down) {
-      y -= 1;
-      ops.push({ kind: '+', line: b[y]!, a: x, b: y });
-    } else {
-      x -= 1;
-      ops.push({ kind: '-', line: a[x]!, a: x, b: y });
-    }
-  }
-  return ops.reverse();
 }
 
 function groupHunks(ops: readonly Op[], context: number): Op[][] {

@@ -2,7 +2,7 @@ import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { rewriteYaml } from '../state/document.js';
 import type { MergePath } from '../reconcile/merge-data.js';
 import { formatMergePath, REMOVED, withPutBackValues, type LocatedConflict } from './conflict-location.js';
-import { diffHunks, type Hunk } from './line-diff.js';
+import { diffHunks, type Hunk } from '../text/line-diff.js';
 
 /**
  * Renders the values the structural merge could not decide as git-style conflict markers around
