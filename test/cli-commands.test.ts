@@ -238,7 +238,7 @@ describe('paracle session end', () => {
   it('exits 3 naming the holder when the lock stays busy past --timeout, and writes nothing', async () => {
     const { dir, stateFile } = project();
     const before = readFileSync(stateFile, 'utf8');
-    const holder = spawn(process.execPath, [resolve('test/children/cli-hold-lock.mjs'), stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [resolve('test/children/hold-state-lock.mjs'), stateFile, 'cli-hold-lock test child'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(holder);
     await new Promise<void>((done) => holder.stdout!.once('data', () => done()));
     const run = paracle(['--timeout', '0.5', 'session', 'end', '--complete', 'x'], dir);
@@ -269,7 +269,7 @@ describe('paracle session end', () => {
 
   it('lock clear --force takes a live lock', async () => {
     const { dir, stateFile } = project();
-    const holder = spawn(process.execPath, [resolve('test/children/cli-hold-lock.mjs'), stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, [resolve('test/children/hold-state-lock.mjs'), stateFile, 'cli-hold-lock test child'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(holder);
     await new Promise<void>((done) => holder.stdout!.once('data', () => done()));
     const forced = paracle(['lock', 'clear', '--force', '--json'], dir);
