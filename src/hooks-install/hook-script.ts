@@ -1,3 +1,5 @@
+import { upsertMarkedBlock } from './marked-block.js';
+
 /**
  * The block `paracle install` puts in `.husky/pre-commit` and `.husky/post-merge`. It runs the
  * toolkit installed in the project's node_modules directly with node (no `npx` round trip on every
@@ -36,16 +38,7 @@ export function renderHookBlock(options: HookBlockOptions): string {
 
 /** `existing` (null: no file yet) with `block` in it exactly once; returns the same text when already current. */
 export function upsertBlock(existing: string | null, block: string): string {
-  if (existing === null || existing.trim() === '') return block;
-  const start = existing.indexOf(BLOCK_START);
-  const endMarker = start === -1 ? -1 : existing.indexOf(BLOCK_END, start);
-  if (start !== -1 && endMarker !== -1) {
-    let end = endMarker + BLOCK_END.length;
-    if (existing[end] === '\n') end += 1;
-    return existing.slice(0, start) + block + existing.slice(end);
-  }
-  const separator = existing.endsWith('\n') ? '' : '\n';
-  return `${existing}${separator}${block}`;
+  return upsertMarkedBlock(existing, block, { start: BLOCK_START, end: BLOCK_END, blankLineBefore: false, blankIsEmpty: true });
 }
 
 /** Single-quoted for sh, so folder names with spaces or `$` arrive intact. */

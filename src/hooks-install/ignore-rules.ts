@@ -1,4 +1,5 @@
 import { STATE_SCRATCH_IGNORE_RULES } from '../hooks-run/state-scratch-paths.js';
+import { upsertMarkedBlock } from './marked-block.js';
 
 /** The ignore block `paracle install` adds to the repository's `.gitignore`, once. */
 
@@ -11,15 +12,5 @@ export function ignoreBlock(): string {
 
 /** `existing` with the block added or brought up to date; the same text when it already is. */
 export function upsertIgnoreRules(existing: string | null): string {
-  const block = ignoreBlock();
-  if (existing === null || existing === '') return block;
-  const start = existing.indexOf(START);
-  const end = start === -1 ? -1 : existing.indexOf(END, start);
-  if (start !== -1 && end !== -1) {
-    let stop = end + END.length;
-    if (existing[stop] === '\n') stop += 1;
-    return existing.slice(0, start) + block + existing.slice(stop);
-  }
-  const separator = existing.endsWith('\n') ? '\n' : '\n\n';
-  return `${existing}${separator}${block}`;
+  return upsertMarkedBlock(existing, ignoreBlock(), { start: START, end: END, blankLineBefore: true });
 }

@@ -5,6 +5,7 @@ import { readGitConfig, writeGitConfig } from '../git/config.js';
 import type { RepoLayout } from '../git/repo-layout.js';
 import { AUDIT_LOG_RELATIVE, findParacRoot, PARAC_DIR, STATE_FILE_RELATIVE } from '../state/paths.js';
 import { shellQuote } from './hook-script.js';
+import { upsertMarkedBlock } from './marked-block.js';
 
 /**
  * The merge part of `paracle install`:
@@ -57,16 +58,7 @@ export function mergeAttributesBlock(paracFromTop: string): string {
 
 /** `existing` with the block added once or brought up to date, everything else kept; the same text when current. */
 export function upsertMergeAttributes(existing: string | null, block: string): string {
-  if (existing === null || existing === '') return block;
-  const start = existing.indexOf(ATTRIBUTES_START);
-  const end = start === -1 ? -1 : existing.indexOf(ATTRIBUTES_END, start);
-  if (start !== -1 && end !== -1) {
-    let stop = end + ATTRIBUTES_END.length;
-    if (existing[stop] === '\n') stop += 1;
-    return existing.slice(0, start) + block + existing.slice(stop);
-  }
-  const separator = existing.endsWith('\n') ? '\n' : '\n\n';
-  return `${existing}${separator}${block}`;
+  return upsertMarkedBlock(existing, block, { start: ATTRIBUTES_START, end: ATTRIBUTES_END, blankLineBefore: true });
 }
 
 /** A pattern with spaces, quotes or backslashes is written C-quoted, as gitattributes allows. */
