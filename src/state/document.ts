@@ -1,5 +1,6 @@
 import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
 import { StateParseError } from '../errors.js';
+import { firstConflictMarker } from './conflict-markers.js';
 import { rememberTokens } from './cst-cache.js';
 
 export { rewriteYaml } from './yaml-rewrite.js';
@@ -18,8 +19,6 @@ export interface ParsedState {
 
 /** Alias expansion is bounded so a "billion laughs" file cannot exhaust memory. */
 const MAX_ALIAS_COUNT = 100;
-
-const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$/;
 
 export function parseStateText(text: string, file: string): ParsedState {
   if (text.trim() === '') throw new StateParseError(file, 'the file is empty (expected a YAML mapping)');
@@ -82,22 +81,13 @@ export function parseStateText(text: string, file: string): ParsedState {
 }
 
 function rejectConflictMarkers(text: string, file: string): void {
-  let line = 1;
-  let start = 0;
-  while (start <= text.length) {
-    const end = text.indexOf('\n', start);
-    const content = text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
-    if (CONFLICT_MARKER.test(content)) {
-      throw new StateParseError(
-        file,
-        `git conflict marker "${content.slice(0, 7)}": finish the merge (keep the right lines, delete the markers), then \`git add\` the file`,
-        { line, column: 1 },
-      );
-    }
-    if (end === -1) break;
-    start = end + 1;
-    line += 1;
-  }
+  const found = firstConflictMarker(text);
+  if (found === null) return;
+  throw new StateParseError(
+    file,
+    `git conflict marker "${found.marker}": finish the merge (keep the right lines, delete the markers), then \`git add\` the file`,
+    { line: found.line, column: 1 },
+  );
 }
 
 function rank(error: YAMLError): number {

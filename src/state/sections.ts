@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseStateText, type ParsedState } from './document.js';
-import { rewriteYaml } from './yaml-rewrite.js';
+import { firstConflictMarker } from './conflict-markers.js';
+import { MAY_HAVE_ANCHORS, rewriteYaml } from './yaml-rewrite.js';
 
 /**
  * Reading and writing a few top-level entries of the state file without parsing the rest.
@@ -29,12 +30,10 @@ export interface TopLevelCut {
 }
 
 const TOP_LEVEL_KEY = /^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|\r?$)/;
-const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7})(?: |\r?$)|^={7}\r?$/m;
-const MAY_HAVE_ANCHORS = /(?:^|[\s,[{])[&*][^\s,\]}]/;
 
 /** The top-level entries of `text`, or null when it cannot be cut by line starts with certainty. */
 export function cutTopLevel(text: string): TopLevelCut | null {
-  if (CONFLICT_MARKER.test(text) || MAY_HAVE_ANCHORS.test(text)) return null;
+  if (firstConflictMarker(text) !== null || MAY_HAVE_ANCHORS.test(text)) return null;
   const sections: TopLevelSection[] = [];
   const seen = new Set<string>();
   let headerEnd = -1;

@@ -458,7 +458,7 @@ function detectStyle(document: CST.Document): Style {
  * Anchors and aliases tie sections together; where the text may hold any, the whole file is
  * re-read to check an edit. The pattern errs towards "may" (a `*` in prose also matches).
  */
-const MAY_HAVE_ANCHORS = /(?:^|[\s,[{])[&*][^\s,\]}]/;
+export const MAY_HAVE_ANCHORS = /(?:^|[\s,[{])[&*][^\s,\]}]/;
 
 /**
  * The check of `assertRepresents`, at the cost of the entries that changed only: in a top-level

@@ -5,6 +5,7 @@ import { StateParseError } from '../errors.js';
 import { parseStateText } from '../state/document.js';
 import { stateFilePath } from '../state/paths.js';
 import { checkStateFields, type ValuePath } from './state-checks.js';
+import { firstConflictMarker } from '../state/conflict-markers.js';
 
 /**
  * `paracle validate`: the state file must parse as a state (no conflict markers, valid YAML, a
@@ -27,7 +28,6 @@ export interface ValidationReport {
   problems: Problem[];
 }
 
-const CONFLICT_MARKER = /^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$/;
 
 export async function validateWorkspace(root: string, show: (file: string) => string = (f) => f): Promise<ValidationReport> {
   const stateFile = stateFilePath(root);
@@ -65,10 +65,9 @@ export async function validateWorkspace(root: string, show: (file: string) => st
 
 /** Conflict markers and YAML errors of any YAML file, with positions. */
 export function checkYamlText(text: string, file: string): Problem[] {
-  const lines = text.split('\n');
-  const marker = lines.findIndex((line) => CONFLICT_MARKER.test(line.replace(/\r$/, '')));
-  if (marker !== -1) {
-    return [{ file, line: marker + 1, column: 1, message: `git conflict marker "${lines[marker]!.slice(0, 7)}": finish the merge, then \`git add\` the file` }];
+  const marker = firstConflictMarker(text);
+  if (marker !== null) {
+    return [{ file, line: marker.line, column: 1, message: `git conflict marker "${marker.marker}": finish the merge, then \`git add\` the file` }];
   }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });

@@ -1,5 +1,8 @@
 import { DRIVER_LINE_MERGE_LABEL } from '../merge-driver/conflict-markers.js';
+import { findConflictMarkers } from '../state/conflict-markers.js';
 import type { Problem } from '../validate/validate-workspace.js';
+
+export { findConflictMarkers, type ConflictMarker } from '../state/conflict-markers.js';
 
 /**
  * git conflict markers left in `.parac/` files, with the way out for each kind of file. The state
@@ -9,25 +12,6 @@ import type { Problem } from '../validate/validate-workspace.js';
  */
 
 export type MarkedFileKind = 'state' | 'yaml' | 'audit-log';
-
-/** `<<<<<<<`, `|||||||` (diff3), `=======`, `>>>>>>>` at the start of a line, as git writes them. */
-const MARKER = /^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$/;
-
-export interface ConflictMarker {
-  line: number;
-  marker: string;
-  /** What follows the marker on its line (git's branch label, or the driver's). */
-  label: string;
-}
-
-export function findConflictMarkers(text: string): ConflictMarker[] {
-  const found: ConflictMarker[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
-    if (MARKER.test(line)) found.push({ line: i + 1, marker: line.slice(0, 7), label: line.slice(8) });
-  });
-  return found;
-}
 
 /** One problem per file, at its first marker. */
 export function conflictMarkerProblem(file: string, text: string, kind: MarkedFileKind): Problem | null {
