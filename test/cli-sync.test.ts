@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FIXTURES, tempDir } from './support/fixtures.js';
+import { gitSync } from './support/git-repo.js';
 
 /** `paracle sync` through the built CLI in real temp git repositories. */
 
@@ -12,25 +13,6 @@ const BIN = resolve('dist/cli/bin.js');
 function paracle(args: string[], cwd: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  HOME: tempDir('paracle-home-'),
-};
-
-function git(cwd: string, ...args: string[]): string {
-  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...GIT_ENV },
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
 }
 
 /** A repository with the real state file and roadmap, a few files in conventional places, one commit. */
@@ -46,9 +28,9 @@ function repository(): { dir: string; stateFile: string; root: string } {
     writeFileSync(join(dir, file), `${file}\n`);
   }
   writeFileSync(join(dir, '.gitignore'), 'build/\n');
-  git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'Initial layout');
+  gitSync(dir, 'init', '-q');
+  gitSync(dir, 'add', '-A');
+  gitSync(dir, 'commit', '-q', '-m', 'Initial layout');
   return { dir, root, stateFile: join(root, 'memory', 'context', 'current_state.yaml') };
 }
 
@@ -62,7 +44,7 @@ function auditEntries(root: string) {
 describe('paracle sync', () => {
   it('writes repository facts and file counts, and reports { success, changes, errors } with --json', () => {
     const { dir, stateFile, root } = repository();
-    const head = git(dir, 'log', '-1', '--format=%h %s').trim();
+    const head = gitSync(dir, 'log', '-1', '--format=%h %s').trim();
     const run = paracle(['sync', '--json'], dir);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FIXTURES, tempDir } from './support/fixtures.js';
+import { gitSync } from './support/git-repo.js';
 
 /**
  * The race from issue 4, with real processes in a real git repository holding thousands of files:
@@ -23,24 +24,6 @@ const DURATION_MS = process.env.PARACLE_STRESS === 'long' ? 15_000 : 4_000;
 const FILES = 3000;
 const INITIAL_REVISION = 11;
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Race',
-  GIT_AUTHOR_EMAIL: 'race@example.com',
-  GIT_COMMITTER_NAME: 'Race',
-  GIT_COMMITTER_EMAIL: 'race@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  HOME: tempDir('paracle-home-'),
-};
-
-function git(cwd: string, ...args: string[]): void {
-  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...GIT_ENV },
-  });
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-}
-
 interface Run {
   loop: string;
   args: string[];
@@ -53,7 +36,7 @@ interface Run {
 
 function run(loop: string, args: string[], cwd: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -82,9 +65,9 @@ function makeRepository(): string {
     mkdirSync(folder, { recursive: true });
     for (let f = 0; f < 50; f += 1) writeFileSync(join(folder, `file-${f}.txt`), `${m}/${f}\n`);
   }
-  git(dir, 'init', '-q');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'A repository with thousands of files');
+  gitSync(dir, 'init', '-q');
+  gitSync(dir, 'add', '-A');
+  gitSync(dir, 'commit', '-q', '-m', 'A repository with thousands of files');
   return dir;
 }
 
@@ -102,7 +85,7 @@ describe('race: session ends, a pre-commit hook and syncs on one state file', ()
           // A new file in a watched area, staged, then the hook by hand as CI would run it.
           mkdirSync(join(dir, 'packages', 'staged'), { recursive: true });
           writeFileSync(join(dir, 'packages', 'staged', `change-${i}.txt`), `${i}\n`);
-          git(dir, 'add', join('packages', 'staged', `change-${i}.txt`));
+          gitSync(dir, 'add', join('packages', 'staged', `change-${i}.txt`));
           return run('hook', ['hook', 'pre-commit'], dir);
         }),
         ...[0, 1].map((s) =>

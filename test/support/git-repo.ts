@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,4 +212,18 @@ export function runNode(args: readonly string[], cwd: string, env: Record<string
       resolvePromise({ exitCode: code, stdout, stderr });
     });
   });
+}
+
+/**
+ * git run at once in `cwd`, with a fixed identity and signing off, for tests that lay out a plain
+ * repository by hand (no toolkit installed). Throws with git's stderr when it fails.
+ */
+export function gitSync(cwd: string, ...args: string[]): string {
+  const identity = ['-c', 'user.name=Paracle Test', '-c', 'user.email=test@paracle.invalid'];
+  const result = spawnSync('git', [...identity, '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
 }
