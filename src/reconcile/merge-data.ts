@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { mergeLists } from './merge-list.js';
+import { defineData, isRecord } from '../state/plain-data.js';
 
 /**
  * Three-way merge of plain YAML data: `base` is what both writers started from, `ours` what the
@@ -122,10 +123,6 @@ export function same(a: Maybe, b: Maybe): boolean {
   return isDeepStrictEqual(a, b);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function entry(record: Record<string, unknown>, key: string): Maybe {
   return Object.hasOwn(record, key) ? record[key] : ABSENT;
 }
@@ -135,7 +132,3 @@ export function visible(value: Maybe): unknown {
   return value === ABSENT ? undefined : value;
 }
 
-/** `__proto__` in a state file is data: define it as an own property, never through the setter. */
-function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}

@@ -1,4 +1,5 @@
-import { ABSENT, isRecord, mergeValue, type MergeContext, type MergePath } from './merge-data.js';
+import { isRecord } from '../state/plain-data.js';
+import { ABSENT, mergeValue, type MergeContext, type MergePath } from './merge-data.js';
 
 /**
  * Three-way merge of a list whose two sides both changed.

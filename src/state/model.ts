@@ -1,4 +1,5 @@
 import type { ParsedState } from './document.js';
+import { defineData, isRecord } from './plain-data.js';
 
 /**
  * The state as the program sees it: a typed view over the plain data of the whole file. Only the
@@ -36,10 +37,6 @@ function toPath(path: StatePath): Array<string | number> {
   if (typeof path !== 'string') return [...path];
   if (path === '') throw new RangeError('empty path');
   return path.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function stringList(value: unknown): string[] {
@@ -268,9 +265,3 @@ export class ParacState {
   }
 }
 
-/** `__proto__` in the file is data: define it as an own property, never through the setter. */
-function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  } else target[key] = value;
-}

@@ -1,3 +1,5 @@
+import { copyMapping, defineData } from './plain-data.js';
+
 /**
  * Where `revision` goes in the data written: its own place when the file has one, else right after
  * `snapshot_date` (or first). The store and the hooks' staged-version update share this so that a
@@ -23,15 +25,4 @@ export function withRevision(data: Record<string, unknown>, revision: number): R
   defineData(first, 'revision', revision);
   for (const key of Object.keys(data)) defineData(first, key, data[key]);
   return first;
-}
-
-/** Keys such as `__proto__` are data in a state file; copy and set them as own properties. */
-export function copyMapping(node: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(node)) defineData(copy, key, node[key]);
-  return copy;
-}
-
-export function defineData(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }

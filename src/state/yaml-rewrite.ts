@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CST, Composer, Document, Parser, isCollection, isMap, isSeq, parse, type ToStringOptions } from 'yaml';
 import { takeTokens } from './cst-cache.js';
+import { isRecord } from './plain-data.js';
 
 /**
  * Patches YAML text so that it represents new data while every byte that did not need to change
@@ -68,10 +69,6 @@ type Scalar = string | number | boolean | null;
 
 function isScalarValue(value: unknown): value is Scalar {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function slotValue(slot: Slot): CST.Token | undefined {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { statePhaseId } from '../tasks/roadmap-alignment.js';
+import { isRecord } from '../state/plain-data.js';
 
 /**
  * Roadmap alignment for `paracle sync`: does the state agree with `.parac/roadmap/roadmap.yaml`?
@@ -73,10 +74,6 @@ export function checkRoadmapAlignment(state: Record<string, unknown>, roadmap: u
     }
   }
   return findings;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function scalarText(value: unknown): string | null {

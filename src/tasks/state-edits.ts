@@ -1,4 +1,4 @@
-import { copyMapping, defineData as define } from '../state/revision.js';
+import { copyMapping, defineData as define, isRecord as isMapping } from '../state/plain-data.js';
 
 export { withRevision } from '../state/revision.js';
 
@@ -16,10 +16,6 @@ export interface EditResult {
   data: Record<string, unknown>;
   /** Edits that could not be applied because a non-mapping value is in the way (left untouched). */
   skipped: StateEdit[];
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A new object: copied along each edited path, shared elsewhere; `data` itself is not modified. */

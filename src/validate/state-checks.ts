@@ -1,3 +1,5 @@
+import { isRecord } from '../state/plain-data.js';
+
 /**
  * The types of the state file's known fields. The file has many keys no tool knows about; those are
  * never a problem. A known key holding the wrong kind of value is: a `next_actions` item written
@@ -116,10 +118,6 @@ function checkStringList(value: unknown, path: ValuePath, report: (path: ValuePa
     const hint = isRecord(item) && Object.keys(item).length === 1 ? ' (an unquoted ": " inside an item makes it a mapping: quote the item)' : '';
     report([...path, i], `${name}[${i}] must be a string, found ${describe(item)}${hint}`);
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function isText(value: unknown): boolean {
