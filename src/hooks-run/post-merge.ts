@@ -167,9 +167,6 @@ async function applyPostMerge(context: HookContext, facts: MergeFacts): Promise<
     options,
   );
   const from = (revisions as MergeRevisions | null)?.workingTree ?? state.revision;
-  if (state.revision < required) {
-    warnings.push(`revision is ${state.revision}, below the ${required} the merge rule asks for: a side had a higher revision than the merged file`);
-  }
   return {
     kind: 'updated',
     fileName: stateFileName(context),
