@@ -5,7 +5,7 @@ import { ParacleError, StateConflictError, StateWriteError } from '../errors.js'
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from './atomic-write.js';
 import { parseStateText, type ParsedState } from './document.js';
-import { acquireStateLock, waitForNoWriter, type StateLock } from './lock.js';
+import { acquireStateLock, DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, type StateLock } from './lock.js';
 import { ParacState, type RecordedChange } from './model.js';
 import { findParacRoot, stateFilePath } from './paths.js';
 import { copyMapping, defineData } from './plain-data.js';
@@ -20,7 +20,7 @@ import { reconcileAuditEntry } from '../reconcile/reconcile-states.js';
  * replace, followed by its audit entries; everything written is computed before the first write.
  */
 
-export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_LOCK_TIMEOUT_MS / 1000;
 
 export interface LoadOptions {
   /** Seconds to wait for a writer to finish (default PARACLE_TIMEOUT or 10). */
