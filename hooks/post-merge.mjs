@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// git runs this through .husky/post-merge (see `paracle install`); the work lives in src/hooks-run/.
-import { runHook } from './run-hook.mjs';
+// The entry that `paracle install` wrote into .husky/post-merge before the hooks became CommonJS
+// (hooks/post-merge.cjs); kept so that such a hook keeps working until install is run again.
+import runHook from './run-hook.cjs';
 
-await runHook('post-merge');
+await runHook.runHook('post-merge');

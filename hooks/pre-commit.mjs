@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// git runs this through .husky/pre-commit (see `paracle install`); the work lives in src/hooks-run/.
-import { runHook } from './run-hook.mjs';
+// The entry that `paracle install` wrote into .husky/pre-commit before the hooks became CommonJS
+// (hooks/pre-commit.cjs); kept so that such a hook keeps working until install is run again.
+import runHook from './run-hook.cjs';
 
-await runHook('pre-commit');
+await runHook.runHook('pre-commit');

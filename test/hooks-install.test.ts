@@ -39,7 +39,7 @@ describe('paracle install', () => {
       const text = repo.read(file);
       const hook = file.split('/').pop();
       // The toolkit is run directly from node_modules with node: no npx on every commit.
-      expect(text).toContain(`paracle_hook="\${0%/*}/../node_modules/paracle-hooks/hooks/${hook}.mjs"`);
+      expect(text).toContain(`paracle_hook="\${0%/*}/../node_modules/paracle-hooks/hooks/${hook}.cjs"`);
       expect(text).toContain('node "$paracle_hook" "$@"');
       expect(text).not.toContain('npx');
     }
@@ -149,6 +149,22 @@ describe('paracle install', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('paracle: pre-commit skipped: paracle-hooks is not installed (run npm install)\n');
     expect(repo.read(STATE_REL)).toBe(before);
+  });
+
+  it('a hook line from before the entries were CommonJS (hooks/*.mjs) still runs; install then upgrades it in place', async () => {
+    const repo = await makeTestRepo();
+    const current = repo.read('.husky/pre-commit');
+    repo.write('.husky/pre-commit', current.replace('hooks/pre-commit.cjs', 'hooks/pre-commit.mjs'));
+    const revision = (path: string) => parseStateText(repo.read(path), path).revision;
+    const before = revision(STATE_REL);
+    repo.write('packages/x.py', 'x\n');
+    await repo.git(['add', '-A']);
+    const result = await repo.user(['commit', '-q', '-m', 'old hook line']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`rev ${before} → ${before + 1}`);
+    expect(revision(STATE_REL)).toBe(before + 1);
+    expect((await repo.paracle(['install', '--quiet'])).exitCode).toBe(0);
+    expect(repo.read('.husky/pre-commit')).toBe(current);
   });
 
   it('the hook files are executable and run through husky’s runner', async () => {

@@ -275,7 +275,7 @@ describe('install pieces', () => {
   const block = renderHookBlock({ hook: 'pre-commit', toolkitFromHookDir: '../node_modules/paracle-hooks', root: null });
 
   it('the hook block runs the toolkit with node, relative to the hook file', () => {
-    expect(block).toContain('paracle_hook="${0%/*}/../node_modules/paracle-hooks/hooks/pre-commit.mjs"');
+    expect(block).toContain('paracle_hook="${0%/*}/../node_modules/paracle-hooks/hooks/pre-commit.cjs"');
     expect(block).toContain('if [ "${PARACLE-}" != 0 ]; then');
     expect(renderHookBlock({ hook: 'post-merge', toolkitFromHookDir: '..', root: 'my app/.parac' })).toContain(`node "$paracle_hook" --root 'my app/.parac' "$@"`);
   });
@@ -285,7 +285,7 @@ describe('install pieces', () => {
     const withTest = upsertBlock('npm test', block);
     expect(withTest).toBe(`npm test\n${block}`);
     expect(upsertBlock(withTest, block)).toBe(withTest);
-    const old = withTest.replace('pre-commit.mjs', 'old-entry.mjs').concat('echo after\n');
+    const old = withTest.replace('pre-commit.cjs', 'old-entry.cjs').concat('echo after\n');
     expect(upsertBlock(old, block)).toBe(`${withTest}echo after\n`);
     expect(upsertBlock(old, block).split(BLOCK_START)).toHaveLength(2);
   });

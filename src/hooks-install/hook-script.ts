@@ -23,7 +23,7 @@ export interface HookBlockOptions {
 
 export function renderHookBlock(options: HookBlockOptions): string {
   // `${0%/*}` is the hook's folder without a `dirname` process; husky always runs it by a path with a `/`.
-  const entry = `\${0%/*}/${options.toolkitFromHookDir}/hooks/${options.hook}.mjs`;
+  const entry = `\${0%/*}/${options.toolkitFromHookDir}/hooks/${options.hook}.cjs`;
   const root = options.root === null ? '' : ` --root ${shellQuote(options.root)}`;
   return [
     `${BLOCK_START} (written by \`paracle install\`; PARACLE=0 or HUSKY=0 turns it off)`,

@@ -110,7 +110,7 @@ async function chooseHuskyDir(layout: RepoLayout, packageDir: string): Promise<s
     throw new HookRefusedError(
       `core.hooksPath is set to ${current}, which is not husky's; not replacing another tool's hooks. ` +
         `Unset it (git config --unset core.hooksPath) and run \`paracle install\` again, or call ` +
-        `node_modules/${PACKAGE_NAME}/hooks/pre-commit.mjs and post-merge.mjs from your own hooks`,
+        `node_modules/${PACKAGE_NAME}/hooks/pre-commit.cjs and post-merge.cjs from your own hooks`,
     );
   }
   return join(packageDir, '.husky');
