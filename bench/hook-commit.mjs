@@ -85,17 +85,23 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
     };
     const samples = { withHooks: [], withoutHooks: [], unwatched: [], huskyOnly: [], nodeStart: [] };
     const warmup = Math.min(3, runs);
-    // Interleaved, so a noisy neighbour slows every kind of run alike.
+    // Interleaved, so a noisy neighbour slows every kind of run alike. The yardstick is sampled
+    // three times a round, between the commits: it is the divisor of every ratio, and on a shared
+    // machine one sample a round left it the noisiest figure of the run.
     for (let i = -warmup; i < runs; i += 1) {
+      const starts = [await nodeStart()];
       const round = {
         withHooks: await commit('packages/bench/module.py', `with ${i}\n`, []),
         withoutHooks: await commit('packages/bench/module.py', `without ${i}\n`, ['--no-verify']),
-        unwatched: await commit('notes/bench.txt', `unwatched ${i}\n`, []),
-        // husky's own wrappers still run, ours stops at once: husky's share of the cost.
-        huskyOnly: await commit('packages/bench/module.py', `husky ${i}\n`, [], { ...env, PARACLE: '0' }),
-        nodeStart: await nodeStart(),
       };
-      if (i >= 0) for (const [key, ms] of Object.entries(round)) samples[key].push(ms);
+      starts.push(await nodeStart());
+      round.unwatched = await commit('notes/bench.txt', `unwatched ${i}\n`, []);
+      // husky's own wrappers still run, ours stops at once: husky's share of the cost.
+      round.huskyOnly = await commit('packages/bench/module.py', `husky ${i}\n`, [], { ...env, PARACLE: '0' });
+      starts.push(await nodeStart());
+      if (i < 0) continue;
+      for (const [key, ms] of Object.entries(round)) samples[key].push(ms);
+      samples.nodeStart.push(...starts);
     }
     return {
       withHooksMs: median(samples.withHooks),

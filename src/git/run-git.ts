@@ -91,13 +91,15 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
     const child = spawn('git', options.fixedFlags === false ? [...args] : [...FIXED_FLAGS, ...args], {
       cwd: options.cwd,
       env: gitEnvironment(options),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // stdin is a pipe only when there is input: every pipe is a socket pair plus a stream object,
+      // made again on each of a hook's git calls; without one git reads /dev/null (end of input).
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
       reject(new GitCommandError(args, null, '', `could not run git ${args.find((a) => !a.startsWith('-')) ?? ''}: ${error.message}`, { cause: error }));
     });
@@ -112,8 +114,10 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
         resolvePromise({ stdout, stderr, exitCode: code });
       }
     });
-    // git may exit before reading all of stdin (e.g. on a bad option); that is reported by its exit code.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // git may exit before reading all of stdin (e.g. on a bad option); that is reported by its exit code.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
   });
 }
