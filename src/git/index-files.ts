@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { runGit, type HookEnvironment } from './run-git.js';
 
 /**
@@ -35,17 +34,6 @@ export async function readIndexEntries(target: IndexTarget, paths: readonly stri
   return entries;
 }
 
-/**
- * The object id git gives `content` as a blob, computed here instead of spawning
- * `git hash-object`; `like` is any object id of the same repository (SHA-1 or SHA-256).
- */
-export function blobObjectId(content: string | Uint8Array, like: string): string {
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const hash = createHash(like.length === 64 ? 'sha256' : 'sha1');
-  hash.update(`blob ${bytes.byteLength}\0`);
-  hash.update(bytes);
-  return hash.digest('hex');
-}
 
 /** `git add` of working-tree files: records their stat data too, so `git status` stays quiet. */
 export async function stageWorkingTreeFiles(target: IndexTarget, paths: readonly string[]): Promise<void> {

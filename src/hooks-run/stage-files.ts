@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import {
-  blobObjectId,
   readBlob,
   readIndexEntries,
   setIndexEntries,
@@ -43,6 +42,8 @@ export type StagedHow = 'working-tree' | 'staged-version' | 'not-tracked' | 'unc
 
 const SYMLINK_MODE = '120000';
 
+type BlobObjectId = (typeof import('../git/blob-id.js'))['blobObjectId'];
+
 /** The indexes a pre-commit run must update, with their entries for `paths`. */
 export async function prepareIndexes(cwd: string, env: NodeJS.ProcessEnv, paths: readonly string[]): Promise<IndexToStage[]> {
   const committing: Omit<IndexToStage, 'entries'> = { cwd, env: 'hook' };
@@ -52,6 +53,7 @@ export async function prepareIndexes(cwd: string, env: NodeJS.ProcessEnv, paths:
 }
 
 export async function stageChanges(indexes: readonly IndexToStage[], changes: readonly FileChange[]): Promise<Map<string, StagedHow[]>> {
+  const { blobObjectId } = await import('../git/blob-id.js');
   const report = new Map<string, StagedHow[]>(changes.map((c) => [c.repoPath, []]));
   const rewritten = new Map<string, string | null>(); // path + staged blob id → id of its updated version
   for (const index of indexes) {
@@ -59,7 +61,7 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
     const set: IndexEntry[] = [];
     for (const change of changes) {
       const entry = index.entries.get(change.repoPath);
-      const how = classify(entry, change);
+      const how = classify(entry, change, blobObjectId);
       report.get(change.repoPath)!.push(how);
       if (how === 'working-tree') add.push(change.repoPath);
       if (how !== 'staged-version' || !entry) continue;
@@ -77,7 +79,7 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
   return report;
 }
 
-function classify(entry: IndexEntry | undefined, change: FileChange): StagedHow {
+function classify(entry: IndexEntry | undefined, change: FileChange, blobObjectId: BlobObjectId): StagedHow {
   if (!entry) return 'not-tracked';
   // A symlinked state file is tracked as the link; writing through it does not change the link.
   if (entry.mode === SYMLINK_MODE) return 'unchanged';
