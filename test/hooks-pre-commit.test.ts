@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
 import { localDate } from '../src/hooks-run/pre-commit.js';
+import { countWaiters, queueDirFor } from '../src/state/lock-queue.js';
 import { CHANGELOG_REL, LOG_REL, PROJECT_ROOT, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
 
 /** End to end: real `git commit`, the hooks `paracle install` wrote, the real fixture state. */
@@ -299,6 +300,39 @@ describe('pre-commit, end to end', () => {
     expect((await repo.git(['ls-files', '--stage'])).stdout).not.toBe(indexBefore);
     const retry = await repo.user(['commit', '-q', '-m', 'retry']);
     expect(retry.exitCode, retry.stderr).toBe(0);
+  });
+
+  it('a save that lands while the hook waits for the lock (after its git status) stays out of the commit', async () => {
+    const repo = await committedRepo();
+    const holder = spawn(process.execPath, [join(PROJECT_ROOT, 'test/children/hold-state-lock.mjs'), repo.stateFile, 'editor-plugin --sync'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`holder exited early (${code})`)));
+      });
+      repo.write('packages/core/app.py', 'print("waited")\n');
+      await repo.git(['add', 'packages/core/app.py']);
+      const commit = repo.user(['commit', '-q', '-m', 'waited for the lock']);
+      // The hook queues for the lock only after its git status: the save below is one it cannot have seen.
+      const queue = queueDirFor(repo.stateFile);
+      for (let waited = 0; countWaiters(queue) === 0; waited += 10) {
+        if (waited > 20_000) throw new Error('the hook never queued for the lock');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      repo.write(STATE_REL, repo.read(STATE_REL).replace('  status: in_progress\n', '  status: SAVED-WHILE-WAITING\n'));
+      holder.kill('SIGKILL');
+      const result = await commit;
+      expect(result.exitCode, result.stderr).toBe(0);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const committedText = (await repo.show(`HEAD:${STATE_REL}`))!;
+    expect(committedText).not.toContain('SAVED-WHILE-WAITING');
+    expect(parse(committedText).recent_changes).toEqual([{ area: 'packages', count: 1, files: ['packages/core/app.py'] }]);
+    expect(repo.read(STATE_REL)).toContain('SAVED-WHILE-WAITING');
+    expect(await statusOf(repo, STATE_REL)).toBe(` M ${STATE_REL}\0`);
   });
 
   it('refuses a commit that stages a lock or temp file of the state core', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
@@ -50,13 +51,14 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
   if (context === null) return { kind: 'skipped', reason: 'no .parac/ state file here', warnings: [] };
   if (!context.config.preCommit) return { kind: 'skipped', reason: 'pre_commit is off in hooks.yaml', warnings: [] };
 
+  const textsBeforeStatus = readTextsBeforeStatus(context);
   const status = await readWorkingTreeStatus(context.topLevel, 'hook');
   refuseStagedScratchFiles(status);
   await refuseStagedConflictMarkers(context, status);
   const areas = classifyStagedPaths(stagedPaths(status), context.config.areas);
   if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
 
-  const facts = await gatherFacts(context, status);
+  const facts = await gatherFacts(context, status, textsBeforeStatus);
   const plan = planPreCommit(context, facts, areas);
   // Loaded only now: a commit that touches no watched area never pays for the YAML and lock code.
   if (context.dryRun) return (await import('./pre-commit-apply.js')).previewPreCommit(context, plan);
@@ -106,11 +108,38 @@ async function refuseStagedConflictMarkers(context: HookContext, status: Working
   if (problem) throw new HookRefusedError(`${problem.file}:${problem.line}:${problem.column}: ${problem.message}`);
 }
 
-async function gatherFacts(context: HookContext, status: WorkingTreeStatus): Promise<PreCommitFacts> {
+/**
+ * The files pre-commit may stage, read just before `git status` runs. Where the status then shows
+ * no working-tree change, the committed index holds exactly this text; if the file still holds it
+ * under the lock, it can be staged as is without hashing it (see stage-files.ts). Any writer in
+ * between leaves a different text: every save of the state bumps its revision.
+ */
+function readTextsBeforeStatus(context: HookContext): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const { file, repoPath } of [context.stateFile, context.changelog]) {
+    if (repoPath === null) continue;
+    try {
+      texts.set(repoPath, readFileSync(file, 'utf8'));
+    } catch {
+      // Missing or unreadable: staging compares with the index instead.
+    }
+  }
+  return texts;
+}
+
+/** Of `texts`, those of files `git status` shows no working-tree change for. */
+function textsMatchingIndex(texts: ReadonlyMap<string, string>, status: WorkingTreeStatus): Map<string, string> {
+  const changed = new Set(status.entries.filter((e) => e.kind !== 'ignored' && e.unstaged !== '.').map((e) => e.path));
+  return new Map([...texts].filter(([path]) => !changed.has(path)));
+}
+
+async function gatherFacts(context: HookContext, status: WorkingTreeStatus, textsBeforeStatus: ReadonlyMap<string, string>): Promise<PreCommitFacts> {
   const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath].filter((p): p is string => p !== null);
   const [head, indexes, roadmapText] = await Promise.all([
     status.headOid !== null && context.config.tasks.snapshot ? readCommitSummary(context.topLevel, 'hook') : Promise.resolve(null),
-    context.dryRun || stagePaths.length === 0 ? Promise.resolve([]) : prepareIndexes(context.topLevel, context.env, stagePaths),
+    context.dryRun || stagePaths.length === 0
+      ? Promise.resolve([])
+      : prepareIndexes(context.topLevel, context.env, stagePaths, textsMatchingIndex(textsBeforeStatus, status)),
     context.config.tasks.roadmapAlignment ? readTextIfExists(context.roadmapFile) : Promise.resolve(null),
   ]);
   return {

@@ -36,24 +36,34 @@ export interface IndexToStage {
   indexFile?: string;
   /** Its entries for the files that may change, read before the lock was taken. */
   entries: Map<string, IndexEntry>;
+  /**
+   * Texts known to be the staged versions of these files (from `git status`, see
+   * readTextsBeforeStatus in pre-commit.ts): a `before` equal to one needs no hashing to compare.
+   */
+  knownStagedTexts: ReadonlyMap<string, string>;
 }
 
 export type StagedHow = 'working-tree' | 'staged-version' | 'not-tracked' | 'unchanged';
 
 const SYMLINK_MODE = '120000';
 
-type BlobObjectId = (typeof import('../git/blob-id.js'))['blobObjectId'];
-
-/** The indexes a pre-commit run must update, with their entries for `paths`. */
-export async function prepareIndexes(cwd: string, env: NodeJS.ProcessEnv, paths: readonly string[]): Promise<IndexToStage[]> {
-  const committing: Omit<IndexToStage, 'entries'> = { cwd, env: 'hook' };
+/**
+ * The indexes a pre-commit run must update, with their entries for `paths`. `knownStagedTexts`
+ * describe the index being committed, the one `git status` compared with the working tree.
+ */
+export async function prepareIndexes(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  paths: readonly string[],
+  knownStagedTexts: ReadonlyMap<string, string> = new Map(),
+): Promise<IndexToStage[]> {
+  const committing: Omit<IndexToStage, 'entries'> = { cwd, env: 'hook', knownStagedTexts };
   const real = partialCommitRealIndex(env, cwd);
-  const targets = real && existsSync(real) ? [committing, { ...committing, indexFile: real }] : [committing];
+  const targets = real && existsSync(real) ? [committing, { cwd, env: 'hook' as const, indexFile: real, knownStagedTexts: new Map() }] : [committing];
   return Promise.all(targets.map(async (t) => ({ ...t, entries: await readIndexEntries(t, paths) })));
 }
 
 export async function stageChanges(indexes: readonly IndexToStage[], changes: readonly FileChange[]): Promise<Map<string, StagedHow[]>> {
-  const { blobObjectId } = await import('../git/blob-id.js');
   const report = new Map<string, StagedHow[]>(changes.map((c) => [c.repoPath, []]));
   const rewritten = new Map<string, string | null>(); // path + staged blob id → id of its updated version
   for (const index of indexes) {
@@ -61,7 +71,7 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
     const set: IndexEntry[] = [];
     for (const change of changes) {
       const entry = index.entries.get(change.repoPath);
-      const how = classify(entry, change, blobObjectId);
+      const how = await classify(entry, change, index.knownStagedTexts.get(change.repoPath));
       report.get(change.repoPath)!.push(how);
       if (how === 'working-tree') add.push(change.repoPath);
       if (how !== 'staged-version' || !entry) continue;
@@ -79,9 +89,12 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
   return report;
 }
 
-function classify(entry: IndexEntry | undefined, change: FileChange, blobObjectId: BlobObjectId): StagedHow {
+async function classify(entry: IndexEntry | undefined, change: FileChange, knownStagedText: string | undefined): Promise<StagedHow> {
   if (!entry) return 'not-tracked';
   // A symlinked state file is tracked as the link; writing through it does not change the link.
   if (entry.mode === SYMLINK_MODE) return 'unchanged';
+  if (knownStagedText !== undefined && knownStagedText === change.before) return 'working-tree';
+  // Loaded only here: node:crypto costs a hook ~4 ms, and the comparison above usually decides.
+  const { blobObjectId } = await import('../git/blob-id.js');
   return entry.oid === blobObjectId(change.before, entry.oid) ? 'working-tree' : 'staged-version';
 }
