@@ -35,10 +35,13 @@ export async function readIndexEntries(target: IndexTarget, paths: readonly stri
 }
 
 
-/** `git add` of working-tree files: records their stat data too, so `git status` stays quiet. */
-export async function stageWorkingTreeFiles(target: IndexTarget, paths: readonly string[]): Promise<void> {
+/**
+ * `git add -u` of working-tree files: stages those the index already tracks and leaves an
+ * untracked or ignored one alone; records their stat data too, so `git status` stays quiet.
+ */
+export async function stageTrackedFiles(target: IndexTarget, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
-  await runGit(['add', '--', ...paths], target);
+  await runGit(['add', '-u', '--', ...paths], target);
 }
 
 export async function readBlob(target: IndexTarget, oid: string): Promise<string> {

@@ -3,7 +3,7 @@ import {
   readBlob,
   readIndexEntries,
   setIndexEntries,
-  stageWorkingTreeFiles,
+  stageTrackedFiles,
   writeBlob,
   type IndexEntry,
 } from '../git/index-files.js';
@@ -19,6 +19,10 @@ import { partialCommitRealIndex } from '../git/repo-layout.js';
  * - staged version different (the user staged part of their edits, or none of them): the same change
  *   is applied to the staged version and that is staged instead, so the user's unstaged edits stay
  *   unstaged and are never swept into the commit.
+ *
+ * "Equal" is usually known without asking git again: `git status` showed no working-tree change
+ * for the file, and the file still holds the text it had then (see readTextsBeforeStatus in
+ * pre-commit.ts). Otherwise the index entry is read and compared by blob id.
  */
 
 export interface FileChange {
@@ -34,22 +38,23 @@ export interface IndexToStage {
   env: 'hook';
   /** Unset: the index git's hook environment names. */
   indexFile?: string;
-  /** Its entries for the files that may change, read before the lock was taken. */
-  entries: Map<string, IndexEntry>;
   /**
-   * Texts known to be the staged versions of these files (from `git status`, see
-   * readTextsBeforeStatus in pre-commit.ts): a `before` equal to one needs no hashing to compare.
+   * Texts known to be the staged versions of files that may change (from `git status`); a file
+   * whose `before` is its known text is staged from the working tree as it is.
    */
   knownStagedTexts: ReadonlyMap<string, string>;
+  /** The index entries of the files that may change; null until a file needs them. */
+  entries: Map<string, IndexEntry> | null;
 }
 
-export type StagedHow = 'working-tree' | 'staged-version' | 'not-tracked' | 'unchanged';
+type StagedHow = 'working-tree' | 'staged-version' | 'not-tracked' | 'unchanged';
 
 const SYMLINK_MODE = '120000';
 
 /**
- * The indexes a pre-commit run must update, with their entries for `paths`. `knownStagedTexts`
- * describe the index being committed, the one `git status` compared with the working tree.
+ * The indexes a pre-commit run must update. `knownStagedTexts` describe the index being committed,
+ * the one `git status` compared with the working tree; its entries are read now only if some file
+ * has no known text. Another index (the real one during `git commit <paths>`) is read now.
  */
 export async function prepareIndexes(
   cwd: string,
@@ -57,22 +62,29 @@ export async function prepareIndexes(
   paths: readonly string[],
   knownStagedTexts: ReadonlyMap<string, string> = new Map(),
 ): Promise<IndexToStage[]> {
-  const committing: Omit<IndexToStage, 'entries'> = { cwd, env: 'hook', knownStagedTexts };
+  const committing: IndexToStage = { cwd, env: 'hook', knownStagedTexts, entries: null };
+  if (!paths.every((path) => knownStagedTexts.has(path))) committing.entries = await readIndexEntries(committing, paths);
   const real = partialCommitRealIndex(env, cwd);
-  const targets = real && existsSync(real) ? [committing, { cwd, env: 'hook' as const, indexFile: real, knownStagedTexts: new Map() }] : [committing];
-  return Promise.all(targets.map(async (t) => ({ ...t, entries: await readIndexEntries(t, paths) })));
+  if (!real || !existsSync(real)) return [committing];
+  const other: IndexToStage = { cwd, env: 'hook', indexFile: real, knownStagedTexts: new Map(), entries: null };
+  other.entries = await readIndexEntries(other, paths);
+  return [committing, other];
 }
 
-export async function stageChanges(indexes: readonly IndexToStage[], changes: readonly FileChange[]): Promise<Map<string, StagedHow[]>> {
-  const report = new Map<string, StagedHow[]>(changes.map((c) => [c.repoPath, []]));
+export async function stageChanges(indexes: readonly IndexToStage[], changes: readonly FileChange[]): Promise<void> {
   const rewritten = new Map<string, string | null>(); // path + staged blob id → id of its updated version
   for (const index of indexes) {
     const add: string[] = [];
     const set: IndexEntry[] = [];
     for (const change of changes) {
+      if (index.knownStagedTexts.get(change.repoPath) === change.before) {
+        // Tracked or not, `git add -u` decides: it never adds an untracked or ignored file.
+        add.push(change.repoPath);
+        continue;
+      }
+      index.entries ??= await readIndexEntries(index, changes.map((c) => c.repoPath));
       const entry = index.entries.get(change.repoPath);
-      const how = await classify(entry, change, index.knownStagedTexts.get(change.repoPath));
-      report.get(change.repoPath)!.push(how);
+      const how = await classify(entry, change);
       if (how === 'working-tree') add.push(change.repoPath);
       if (how !== 'staged-version' || !entry) continue;
       const key = `${entry.oid} ${change.repoPath}`;
@@ -83,18 +95,16 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
       const oid = rewritten.get(key);
       if (oid && oid !== entry.oid) set.push({ ...entry, oid });
     }
-    await stageWorkingTreeFiles(index, add);
+    await stageTrackedFiles(index, add);
     await setIndexEntries(index, set);
   }
-  return report;
 }
 
-async function classify(entry: IndexEntry | undefined, change: FileChange, knownStagedText: string | undefined): Promise<StagedHow> {
+async function classify(entry: IndexEntry | undefined, change: FileChange): Promise<StagedHow> {
   if (!entry) return 'not-tracked';
   // A symlinked state file is tracked as the link; writing through it does not change the link.
   if (entry.mode === SYMLINK_MODE) return 'unchanged';
-  if (knownStagedText !== undefined && knownStagedText === change.before) return 'working-tree';
-  // Loaded only here: node:crypto costs a hook ~4 ms, and the comparison above usually decides.
+  // Loaded only here: node:crypto costs a hook ~4 ms, and the known texts usually decide.
   const { blobObjectId } = await import('../git/blob-id.js');
   return entry.oid === blobObjectId(change.before, entry.oid) ? 'working-tree' : 'staged-version';
 }
