@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { basename, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { holdStateLock } from './support/children.js';
 import { historyFiles, INVALID_HISTORY_PREFIX, FIXTURES, tempDir, tempParacRoot } from './support/fixtures.js';
 
 /** The built CLI (`node dist/cli/bin.js`), run as a user runs it, in temp directories. */
@@ -238,9 +239,8 @@ describe('paracle session end', () => {
   it('exits 3 naming the holder when the lock stays busy past --timeout, and writes nothing', async () => {
     const { dir, stateFile } = project();
     const before = readFileSync(stateFile, 'utf8');
-    const holder = spawn(process.execPath, [resolve('test/children/hold-state-lock.mjs'), stateFile, 'cli-hold-lock test child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = await holdStateLock(stateFile, 'cli-hold-lock test child');
     children.push(holder);
-    await new Promise<void>((done) => holder.stdout!.once('data', () => done()));
     const run = paracle(['--timeout', '0.5', 'session', 'end', '--complete', 'x'], dir);
     expect(run.code).toBe(3);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -269,9 +269,8 @@ describe('paracle session end', () => {
 
   it('lock clear --force takes a live lock', async () => {
     const { dir, stateFile } = project();
-    const holder = spawn(process.execPath, [resolve('test/children/hold-state-lock.mjs'), stateFile, 'cli-hold-lock test child'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = await holdStateLock(stateFile, 'cli-hold-lock test child');
     children.push(holder);
-    await new Promise<void>((done) => holder.stdout!.once('data', () => done()));
     const forced = paracle(['lock', 'clear', '--force', '--json'], dir);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ success: true, removed: true, found: { state: 'held', holder: { pid: holder.pid } } });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
 import { localDate } from '../src/hooks-run/pre-commit.js';
 import { countWaiters, queueDirFor } from '../src/state/lock-queue.js';
+import { holdStateLock } from './support/children.js';
 import { CHANGELOG_REL, LOG_REL, PROJECT_ROOT, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
 
 /** End to end: real `git commit`, the hooks `paracle install` wrote, the real fixture state. */
@@ -273,14 +274,8 @@ describe('pre-commit, end to end', () => {
     const repo = await committedRepo();
     const head = await repo.head();
     const indexBefore = (await repo.git(['ls-files', '--stage'])).stdout;
-    const holder = spawn(process.execPath, [join(PROJECT_ROOT, 'test/children/hold-state-lock.mjs'), repo.stateFile, 'editor-plugin --sync'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const holder = await holdStateLock(repo.stateFile, 'editor-plugin --sync');
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.once('data', () => resolve());
-        holder.once('exit', (code) => reject(new Error(`holder exited early (${code})`)));
-      });
       repo.write('packages/core/app.py', 'print("blocked")\n');
       await repo.git(['add', 'packages/core/app.py']);
       const result = await repo.user(['commit', '-q', '-m', 'blocked'], { env: { PARACLE_TIMEOUT: '0.5' } });
@@ -304,14 +299,8 @@ describe('pre-commit, end to end', () => {
 
   it('a save that lands while the hook waits for the lock (after its git status) stays out of the commit', async () => {
     const repo = await committedRepo();
-    const holder = spawn(process.execPath, [join(PROJECT_ROOT, 'test/children/hold-state-lock.mjs'), repo.stateFile, 'editor-plugin --sync'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const holder = await holdStateLock(repo.stateFile, 'editor-plugin --sync');
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout.once('data', () => resolve());
-        holder.once('exit', (code) => reject(new Error(`holder exited early (${code})`)));
-      });
       repo.write('packages/core/app.py', 'print("waited")\n');
       await repo.git(['add', 'packages/core/app.py']);
       const commit = repo.user(['commit', '-q', '-m', 'waited for the lock']);

@@ -124,3 +124,16 @@ export function startChild(name: string, args: string[] = [], options: { env?: N
 export function stress(short: number, long: number): number {
   return process.env.PARACLE_STRESS === 'long' ? long : short;
 }
+
+/**
+ * A process holding the state lock until killed (test/children/hold-state-lock.mjs), as an editor
+ * plugin or a long CLI run would; resolves once it holds the lock.
+ */
+export async function holdStateLock(stateFile: string, command: string): Promise<ChildProcess> {
+  const holder = spawn(process.execPath, [childScript('hold-state-lock.mjs'), stateFile, command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout!.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+  });
+  return holder;
+}
