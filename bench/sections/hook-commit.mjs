@@ -4,7 +4,7 @@ import { benchHookCommit, hookCostRatio } from '../hook-commit.mjs';
 export const title = 'git hooks';
 
 export async function run({ quick, fixtures }) {
-  const result = await benchHookCommit({ runs: quick ? 5 : 21, fixtures });
+  const result = await benchHookCommit({ runs: quick ? 5 : 31, fixtures });
   const unwatched = (result.withHooksUnwatchedMs - result.withoutHooksMs) / result.nodeStartMs;
   return [
     { measure: 'git commit of one staged file in packages/, hooks installed (median)', value: `${result.withHooksMs.toFixed(1)} ms`, note: `${result.runs} runs, real state file` },
