@@ -7,7 +7,7 @@
 //
 // The staged file is in a watched area (`packages/`), so every run does the whole job: status,
 // lock, read, edit, write, changelog, stage, log. A commit touching no watched area is measured
-// too (the hook then only runs one `git status`).
+// too (the hook then runs `git status`, with HEAD's subject asked for alongside, and stops).
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -34,7 +34,6 @@ export async function readIndexEntries(target: IndexTarget, paths: readonly stri
   return entries;
 }
 
-
 /**
  * `git add -u` of working-tree files: stages those the index already tracks and leaves an
  * untracked or ignored one alone; records their stat data too, so `git status` stays quiet.
