@@ -65,7 +65,7 @@ async function scratchRepository(runGit, fixtures) {
 
 export async function benchHookCommit({ runs = 15, fixtures } = {}) {
   const { runGit } = await import(pathToFileURL(join(projectRoot, 'dist', 'git', 'run-git.js')).href);
-  const fixturesDir = fixtures ?? process.env.PARACLE_FIXTURES ?? resolve(projectRoot, '../shared/fixtures/paracle');
+  const fixturesDir = fixtures ?? resolve(projectRoot, 'test/fixtures/paracle');
   const dir = await scratchRepository(runGit, fixturesDir);
   try {
     // Never a surrounding hook's GIT_INDEX_FILE, never a switch that turns the hooks off.

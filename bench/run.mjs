@@ -18,7 +18,7 @@ import { scaledStateText } from './scaled-state.mjs';
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..');
-const fixtures = process.env.PARACLE_FIXTURES ?? resolve(projectRoot, '../shared/fixtures/paracle');
+const fixtures = resolve(projectRoot, 'test/fixtures/paracle');
 const realStatePath = join(fixtures, 'current_state.yaml');
 const realText = readFileSync(realStatePath, 'utf8');
 const quick = process.argv.includes('--quick');

@@ -28,10 +28,10 @@ import {
   type StateChangeInput,
 } from '../src/log/audit-log.js';
 import { auditLogPath, stateFilePath } from '../src/state/paths.js';
+import { REAL_STATE } from './support/fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const children = join(here, 'children');
-const fixtureState = '/work/shared/fixtures/paracle/current_state.yaml';
 const long = process.env.PARACLE_STRESS === 'long';
 const DAY = 86_400_000;
 
@@ -48,7 +48,7 @@ function makeParacRoot(withState = true): string {
   mkdirSync(root);
   if (withState) {
     mkdirSync(dirname(stateFilePath(root)), { recursive: true });
-    copyFileSync(fixtureState, stateFilePath(root));
+    copyFileSync(REAL_STATE, stateFilePath(root));
   }
   return root;
 }

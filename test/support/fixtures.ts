@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The real paracle files (read-only; copy before writing), in `shared/` beside the checkout. */
-export const FIXTURES =
-  process.env.PARACLE_FIXTURES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/paracle');
+/** The real paracle files, vendored in the repository (read-only; copy before writing; origin in NOTICE.md). */
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/paracle');
 export const REAL_STATE = join(FIXTURES, 'current_state.yaml');
 export const HISTORY = join(FIXTURES, 'history');
 
