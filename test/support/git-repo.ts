@@ -16,8 +16,8 @@ import { FIXTURES, tempDir } from './fixtures.js';
  * A copy points core.hooksPath at its own `.husky/_` again, exactly what `paracle install` would
  * set for a repository in that place, since install makes that path absolute (see install.ts).
  *
- * Tests never touch this checkout's own repository, and no git variable from a surrounding hook
- * (GIT_DIR, GIT_INDEX_FILE) or from the developer's global config reaches the temp repos.
+ * Tests never touch this checkout's own repository; test/support/environment.ts keeps every git
+ * variable of a surrounding hook and the developer's global config away from the temp repos.
  */
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,29 +25,6 @@ export const CLI = join(PROJECT_ROOT, 'dist', 'cli', 'bin.js');
 export const STATE_REL = '.parac/memory/context/current_state.yaml';
 export const CHANGELOG_REL = '.parac/changelog.md';
 export const LOG_REL = '.parac/memory/logs/state_changes.jsonl';
-
-const isolation = tempDir('paracle-git-home-');
-writeFileSync(join(isolation, 'gitconfig'), '');
-/** Applied to this test process, so every git and hook it starts sees only the repo's own config. */
-const ISOLATED_ENV: Record<string, string | undefined> = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: join(isolation, 'gitconfig'),
-  XDG_CONFIG_HOME: isolation,
-  HOME: isolation,
-  GIT_DIR: undefined,
-  GIT_WORK_TREE: undefined,
-  GIT_INDEX_FILE: undefined,
-  HUSKY: undefined,
-  PARACLE: undefined,
-  PARACLE_TIMEOUT: undefined,
-  NO_COLOR: undefined,
-  FORCE_COLOR: undefined,
-  npm_lifecycle_event: undefined,
-};
-for (const [name, value] of Object.entries(ISOLATED_ENV)) {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
 
 export interface RunResult {
   exitCode: number;

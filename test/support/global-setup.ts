@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** An empty HOME with an empty global git config, made once for the whole run. */
+    isolatedHome: string;
+  }
+}
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
+ * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
+ * some.test.ts` after an edit tests the edit).
+ */
+export default function setup(project: TestProject): () => void {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (build.status !== 0) {
+    throw new Error(`npm run build failed before the tests (exit ${build.status}):\n${build.stdout}${build.stderr}`);
+  }
+  const home = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-home-')));
+  writeFileSync(join(home, 'gitconfig'), '');
+  project.provide('isolatedHome', home);
+  return () => rmSync(home, { recursive: true, force: true });
+}
