@@ -27,7 +27,9 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 function runNode(args, cwd) {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, args, { cwd }, (error, stdout, stderr) => (error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolvePromise(stdout)));
+    execFile(process.execPath, args, { cwd }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolvePromise(stdout),
+    );
   });
 }
 
@@ -45,7 +47,10 @@ async function scratchRepository(runGit, fixtures) {
   ]) {
     await git(['config', key, value]);
   }
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'bench-project', private: true, devDependencies: { 'paracle-hooks': '*' } }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'bench-project', private: true, devDependencies: { 'paracle-hooks': '*' } }, null, 2)}\n`,
+  );
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(projectRoot, join(dir, 'node_modules', 'paracle-hooks'), 'dir');
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');

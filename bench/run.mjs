@@ -5,13 +5,24 @@
 // floor, 8 processes × 50 contended updates, save cost vs file size, and any extra sections in
 // bench/sections/*.mjs (each exports `title` and `async function run(context) → rows`).
 import { execFile, execFileSync } from 'node:child_process';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
-import { loadState, saveState, updateState } from '../dist/index.js';
+import { loadState, saveState } from '../dist/index.js';
 import { acquireStateLock } from '../dist/state/lock.js';
 import { scaledStateText } from './scaled-state.mjs';
 
@@ -138,7 +149,9 @@ record('start-up', 'node -e 0 (median)', `${nodeStartMs.toFixed(1)} ms`);
   );
   const seconds = (nowMs() - start) / 1000;
   const failures = outcomes.filter((o) => o.status === 'rejected');
-  const timeouts = failures.filter((o) => String(o.reason?.stderr ?? o.reason).includes('STATE_LOCK_TIMEOUT') || String(o.reason?.stderr).includes('StateLockError')).length;
+  const timeouts = failures.filter(
+    (o) => String(o.reason?.stderr ?? o.reason).includes('STATE_LOCK_TIMEOUT') || String(o.reason?.stderr).includes('StateLockError'),
+  ).length;
   const state = await loadState(root);
   const present = new Set(state.currentPhase.completed);
   let lost = 0;
@@ -158,13 +171,22 @@ record('start-up', 'node -e 0 (median)', `${nodeStartMs.toFixed(1)} ms`);
   for (const factor of factors) {
     const root = tempRoot(scaledStateText(realText, factor));
     const runs = factor >= 100 ? 3 : factor >= 10 ? 10 : 40;
-    const ms = await timeRuns(runs, async (i) => {
-      const state = await loadState(root);
-      state.updateProgress(i % 100);
-      await saveState(state, root);
-    }, factor >= 100 ? 1 : 5);
+    const ms = await timeRuns(
+      runs,
+      async (i) => {
+        const state = await loadState(root);
+        state.updateProgress(i % 100);
+        await saveState(state, root);
+      },
+      factor >= 100 ? 1 : 5,
+    );
     base ??= ms;
-    record('size', `load + update + save, ${factor}× the real file (${(Buffer.byteLength(scaledStateText(realText, factor)) / 1024).toFixed(0)} KiB)`, `${ms.toFixed(1)} ms`, `${(ms / base).toFixed(1)}× the 1× cost`);
+    record(
+      'size',
+      `load + update + save, ${factor}× the real file (${(Buffer.byteLength(scaledStateText(realText, factor)) / 1024).toFixed(0)} KiB)`,
+      `${ms.toFixed(1)} ms`,
+      `${(ms / base).toFixed(1)}× the 1× cost`,
+    );
   }
 }
 
@@ -172,7 +194,9 @@ record('start-up', 'node -e 0 (median)', `${nodeStartMs.toFixed(1)} ms`);
 const sectionsDir = join(here, 'sections');
 let sectionFiles = [];
 try {
-  sectionFiles = readdirSync(sectionsDir).filter((f) => f.endsWith('.mjs')).sort();
+  sectionFiles = readdirSync(sectionsDir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
 } catch {
   // no extra sections
 }
@@ -186,4 +210,3 @@ const gitVersion = execFileSync('git', ['--version']).toString().trim();
 process.stdout.write(`\nnode ${process.version}, ${gitVersion}, ${new Date().toISOString()}\n\n`);
 process.stdout.write('| section | measure | value | note |\n| --- | --- | --- | --- |\n');
 for (const row of rows) process.stdout.write(`| ${row.section} | ${row.measure} | ${row.value} | ${row.note} |\n`);
-

@@ -82,11 +82,21 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const repo = join(scratch, 'repo');
 mkdirSync(join(repo, 'node_modules'), { recursive: true });
 symlinkSync(projectRoot, join(repo, 'node_modules', 'paracle-hooks'), 'dir');
-writeFileSync(join(repo, 'package.json'), `${JSON.stringify({ name: 'demo-project', private: true, devDependencies: { 'paracle-hooks': '*' } }, null, 2)}\n`);
+writeFileSync(
+  join(repo, 'package.json'),
+  `${JSON.stringify({ name: 'demo-project', private: true, devDependencies: { 'paracle-hooks': '*' } }, null, 2)}\n`,
+);
 writeFileSync(join(repo, '.gitignore'), 'node_modules/\n');
 mkdirSync(join(repo, '.parac', 'memory', 'context'), { recursive: true });
 cpSync(stateFile, join(repo, '.parac', 'memory', 'context', 'current_state.yaml'));
-const env = { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.invalid', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.invalid', NO_COLOR: '1' };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.invalid',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.invalid',
+  NO_COLOR: '1',
+};
 delete env.HUSKY;
 delete env.PARACLE;
 const run = (command, args) => {

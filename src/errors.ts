@@ -41,12 +41,7 @@ export class StateConflictError extends ParacleError {
   /** Keys that could not be merged, when a reconcile gave up. */
   readonly keys: string[];
 
-  constructor(
-    file: string,
-    expectedRevision: number,
-    actualRevision: number,
-    options: { keys?: string[]; detail?: string } = {},
-  ) {
+  constructor(file: string, expectedRevision: number, actualRevision: number, options: { keys?: string[]; detail?: string } = {}) {
     const keys = options.keys ?? [];
     const detail = options.detail ?? 'State was modified by another process; reload it and retry.';
     super(

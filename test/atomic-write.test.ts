@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateWriteError } from '../src/errors.js';
 import { removeOrphanedTempFiles, writeFileAtomic } from '../src/state/atomic-write.js';
-import { ChildRun, startChild, stress } from './support/children.js';
+import { type ChildRun, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 
 const running: ChildRun[] = [];
@@ -148,7 +148,7 @@ describe('writeFileAtomic', () => {
     expect(error).toBeInstanceOf(StateWriteError);
     expect(error?.code).toBe('STATE_WRITE');
     expect(error?.message).toContain(missing);
-    expect((error?.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((error?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
 
     // A folder where the file should be: the temp file is written, the rename fails.
     const blocked = join(dir, 'current_state.yaml');

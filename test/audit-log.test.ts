@@ -96,7 +96,14 @@ describe('appendStateChanges', () => {
     await appendStateChanges(root, [
       entry(7, { old_value: '50%', new_value: '75%' }),
       { change_type: 'update', description: 'set metrics.x', old_value: null, new_value: 3, revision: 7, path: ['metrics', 'x'] },
-      { change_type: 'merge', description: 'given', revision: 8, timestamp: '2026-01-06T14:30:00.123456', process_id: 42, old_value: undefined },
+      {
+        change_type: 'merge',
+        description: 'given',
+        revision: 8,
+        timestamp: '2026-01-06T14:30:00.123456',
+        process_id: 42,
+        old_value: undefined,
+      },
     ]);
     const lines = logLines(root);
     expect(lines).toHaveLength(3);
@@ -147,8 +154,16 @@ describe('appendStateChanges', () => {
 
   it('keeps non-ASCII and emoji as UTF-8 and escapes the characters other tools treat as line breaks', async () => {
     const root = makeParacRoot(false);
-    const descriptions = ['Phase 10 ✅ terminée — 日本語 🚀👩‍👩‍👧 Ünïcødé', 'line\nbreak\r\ninside', 'sep\u2028and\u2029para', '\ud800 lone surrogate'];
-    await appendStateChanges(root, descriptions.map((description, i) => ({ change_type: 'completed', description, revision: i })));
+    const descriptions = [
+      'Phase 10 ✅ terminée — 日本語 🚀👩‍👩‍👧 Ünïcødé',
+      'line\nbreak\r\ninside',
+      'sep\u2028and\u2029para',
+      '\ud800 lone surrogate',
+    ];
+    await appendStateChanges(
+      root,
+      descriptions.map((description, i) => ({ change_type: 'completed', description, revision: i })),
+    );
     const raw = readFileSync(auditLogPath(root), 'utf8');
     expect(raw).toContain('terminée — 日本語 🚀👩‍👩‍👧'); // written as UTF-8, not \u escapes
     expect(raw).not.toMatch(/[\u2028\u2029]/);
@@ -268,7 +283,13 @@ describe('readers', () => {
     await appendStateChanges(root, [entry(1), entry(2)]);
     appendFileSync(auditLogPath(root), 'not json at all\n[1,2]\n\n   \n');
     await appendStateChanges(root, [entry(3)]);
-    const full = JSON.stringify({ timestamp: new Date().toISOString(), process_id: 1, change_type: 'progress', description: 'torn', revision: 4 });
+    const full = JSON.stringify({
+      timestamp: new Date().toISOString(),
+      process_id: 1,
+      change_type: 'progress',
+      description: 'torn',
+      revision: 4,
+    });
     appendFileSync(auditLogPath(root), full.slice(0, Math.floor(full.length / 2)));
 
     let log = await readAuditLog(root);
@@ -290,7 +311,10 @@ describe('readers', () => {
   it('read a last line without a newline when it is a whole entry', async () => {
     const root = makeParacRoot(false);
     await appendStateChanges(root, [entry(1)]);
-    appendFileSync(auditLogPath(root), JSON.stringify({ timestamp: '2026-01-06T14:30:00.123456', process_id: 9, change_type: 'progress', description: 'py', revision: 2 }));
+    appendFileSync(
+      auditLogPath(root),
+      JSON.stringify({ timestamp: '2026-01-06T14:30:00.123456', process_id: 9, change_type: 'progress', description: 'py', revision: 2 }),
+    );
     expect((await readAuditLog(root)).entries.map((e) => e.revision)).toEqual([1, 2]);
     expect((await getRecentChanges(root, 1)).map((e) => e.revision)).toEqual([2]);
   });
@@ -308,9 +332,7 @@ describe('readers', () => {
     const total = 260;
     // Descriptions of 0.5-2 KB with 4-byte characters: the ~350 KB log spans several 64 KB chunks, and some chunk
     // boundaries fall inside a UTF-8 sequence.
-    const batch = Array.from({ length: total }, (_, i) =>
-      entry(i, { description: `#${i} ` + '🚀'.repeat(128 + ((i * 53) % 384)) }),
-    );
+    const batch = Array.from({ length: total }, (_, i) => entry(i, { description: `#${i} ${'🚀'.repeat(128 + ((i * 53) % 384))}` }));
     await appendStateChanges(root, batch.slice(0, 100));
     await appendStateChanges(root, batch.slice(100));
     appendFileSync(auditLogPath(root), 'garbage line\n');
@@ -355,7 +377,7 @@ describe('clearOldChanges', () => {
       ['[1,2,3]', true],
       [line(iso(now), 8), true],
     ];
-    writeFileSync(auditLogPath(root), rows.map(([l]) => l + '\n').join(''));
+    writeFileSync(auditLogPath(root), rows.map(([l]) => `${l}\n`).join(''));
     return { lines: rows.map(([l]) => l), keep: rows.filter(([, k]) => k).map(([l]) => l) };
   }
 
@@ -368,7 +390,7 @@ describe('clearOldChanges', () => {
 
     expect(await clearOldChanges(root)).toBe(3);
     // The torn last line is kept too (we cannot tell its age), now ended so appends after it stay readable.
-    expect(readFileSync(auditLogPath(root), 'utf8')).toBe([...keep, '{"torn": "last li'].map((l) => l + '\n').join(''));
+    expect(readFileSync(auditLogPath(root), 'utf8')).toBe([...keep, '{"torn": "last li'].map((l) => `${l}\n`).join(''));
     // Rewritten atomically: nothing but the log is left in its folder, and the state folder holds no lock.
     expect(readdirSync(dirname(auditLogPath(root)))).toEqual(['state_changes.jsonl']);
     expect(readdirSync(dirname(stateFilePath(root)))).toEqual(['current_state.yaml']);
@@ -426,7 +448,9 @@ describe('clearOldChanges', () => {
     const appenders = 2;
     const perAppender = long ? 400 : 60;
     const oldEvery = 3; // a third of what they write is dated 60 days back, so every clear has work to do
-    const running = runAppenders(Array.from({ length: appenders }, (_, i) => [root, String(perAppender), `c${i}`, 'log', String(oldEvery)]));
+    const running = runAppenders(
+      Array.from({ length: appenders }, (_, i) => [root, String(perAppender), `c${i}`, 'log', String(oldEvery)]),
+    );
     let finished = false;
     void running.then(() => (finished = true));
 
@@ -463,7 +487,13 @@ describe('logStateChange', () => {
     await logStateChange(root, entry(12, { old_value: '50%', new_value: '75%' }));
     const { entries } = await readAuditLog(root);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ change_type: 'progress', revision: 12, process_id: process.pid, old_value: '50%', new_value: '75%' });
+    expect(entries[0]).toMatchObject({
+      change_type: 'progress',
+      revision: 12,
+      process_id: process.pid,
+      old_value: '50%',
+      new_value: '75%',
+    });
     expect(readdirSync(dirname(stateFilePath(root)))).toEqual(['current_state.yaml']);
     await expect(logStateChange(root, { change_type: 'progress', description: 'x', revision: -3 })).rejects.toBeInstanceOf(AuditEntryError);
   });

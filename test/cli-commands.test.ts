@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,10 @@ function project(source: string | null = join(FIXTURES, 'current_state.yaml')): 
 function auditEntries(root: string): Array<Record<string, unknown>> {
   const file = join(root, 'memory', 'logs', 'state_changes.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const children: Array<ReturnType<typeof spawn>> = [];
@@ -47,7 +50,17 @@ describe('paracle (global)', () => {
     const help = paracle(['--help'], dir);
     expect(help.code).toBe(0);
     for (const command of ['status', 'sync', 'session', 'validate', 'log', 'lock', 'init']) expect(help.stdout).toContain(command);
-    for (const command of [['status'], ['sync'], ['session', 'end'], ['validate'], ['log'], ['log', 'prune'], ['lock', 'status'], ['lock', 'clear'], ['init']]) {
+    for (const command of [
+      ['status'],
+      ['sync'],
+      ['session', 'end'],
+      ['validate'],
+      ['log'],
+      ['log', 'prune'],
+      ['lock', 'status'],
+      ['lock', 'clear'],
+      ['init'],
+    ]) {
       const run = paracle([...command, '--help'], dir);
       expect(run.code, command.join(' ')).toBe(0);
       expect(run.stdout).toContain(`Usage: paracle ${command.join(' ')}`);
@@ -106,7 +119,10 @@ describe('paracle status', () => {
       phase: { id: 'phase_10', name: 'Governance & v1.0 Release', status: 'in_progress' },
       progress: '0%',
       blockers: [],
-      next_actions: ['Prepare PyPI packaging (high priority for MVP)', 'Address CRUD API shared-state test failures (15 tests from Phase 1) - optional'],
+      next_actions: [
+        'Prepare PyPI packaging (high priority for MVP)',
+        'Address CRUD API shared-state test failures (15 tests from Phase 1) - optional',
+      ],
       revision: 11,
       snapshot_date: '2026-01-10',
     });
@@ -137,7 +153,13 @@ describe('paracle status', () => {
     expect(verbose.stderr).toMatch(/\n\s+at /);
     expect(readFileSync(stateFile).equals(before)).toBe(true);
 
-    writeFileSync(stateFile, readFileSync(join(FIXTURES, 'current_state.yaml'), 'utf8').replace('blockers: []\n', '<<<<<<< HEAD\nblockers: []\n=======\nblockers: [x]\n>>>>>>> b\n'));
+    writeFileSync(
+      stateFile,
+      readFileSync(join(FIXTURES, 'current_state.yaml'), 'utf8').replace(
+        'blockers: []\n',
+        '<<<<<<< HEAD\nblockers: []\n=======\nblockers: [x]\n>>>>>>> b\n',
+      ),
+    );
     const marked = paracle(['status'], dir);
     expect(marked.code).toBe(1);
     expect(marked.stderr).toMatch(/^paracle: \S*current_state\.yaml:1358:1: git conflict marker "<<<<<<<"/);
@@ -206,7 +228,13 @@ describe('paracle session end', () => {
     expect(data.current_phase).toMatchObject({ completed: ['item a', 'item b'], in_progress: ['item c'], progress: '40%' });
     const entries = auditEntries(root);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ change_type: 'session_end', revision: 12, completed: ['item a', 'item b'], started: ['item c'], progress: { old: '0%', new: '40%' } });
+    expect(entries[0]).toMatchObject({
+      change_type: 'session_end',
+      revision: 12,
+      completed: ['item a', 'item b'],
+      started: ['item c'],
+      progress: { old: '0%', new: '40%' },
+    });
   });
 
   it('--dry-run prints a unified diff that patch(1) turns into exactly what the real run writes', () => {
@@ -273,7 +301,11 @@ describe('paracle session end', () => {
     children.push(holder);
     const forced = paracle(['lock', 'clear', '--force', '--json'], dir);
     expect(forced.code).toBe(0);
-    expect(JSON.parse(forced.stdout)).toMatchObject({ success: true, removed: true, found: { state: 'held', holder: { pid: holder.pid } } });
+    expect(JSON.parse(forced.stdout)).toMatchObject({
+      success: true,
+      removed: true,
+      found: { state: 'held', holder: { pid: holder.pid } },
+    });
     expect(paracle(['session', 'end', '--complete', 'after the force', '--timeout', '2'], dir).code).toBe(0);
   });
 });
@@ -319,8 +351,12 @@ describe('paracle validate', () => {
     const run = paracle(['validate'], dir);
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/^\.parac\/memory\/context\/current_state\.yaml:6:\d+: project\.name must be a string, found a mapping/));
-    expect(lines).toContainEqual(expect.stringMatching(/^\.parac\/memory\/context\/current_state\.yaml:3:\d+: snapshot_date must be a date/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\.parac\/memory\/context\/current_state\.yaml:6:\d+: project\.name must be a string, found a mapping/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\.parac\/memory\/context\/current_state\.yaml:3:\d+: snapshot_date must be a date/),
+    );
     expect(lines).toContainEqual('.parac/config/agents.yaml:2:1: git conflict marker "<<<<<<<": finish the merge, then `git add` the file');
     expect(lines).toContainEqual(expect.stringMatching(/^\.parac\/config\/broken\.yml:\d+:\d+: /));
   });
@@ -343,7 +379,7 @@ describe('paracle log', () => {
     const file = join(root, 'memory', 'logs', 'state_changes.jsonl');
     const entries = auditEntries(root);
     entries[0]!.timestamp = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    writeFileSync(file, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(file, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const prune = paracle(['log', 'prune', '--keep-days', '30'], dir);
     expect(prune.code).toBe(0);
     expect(prune.stdout).toBe('paracle: removed 1 entry older than 30 days\n');

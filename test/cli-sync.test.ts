@@ -23,7 +23,15 @@ function repository(): { dir: string; stateFile: string; root: string } {
   mkdirSync(join(root, 'roadmap'));
   copyFileSync(join(FIXTURES, 'current_state.yaml'), join(root, 'memory', 'context', 'current_state.yaml'));
   copyFileSync(join(FIXTURES, 'roadmap.yaml'), join(root, 'roadmap', 'roadmap.yaml'));
-  for (const file of ['src/app.py', 'src/util.py', 'src/util_test.py', 'tests/test_app.py', 'docs/guide.md', 'README.md', 'build/out.bin']) {
+  for (const file of [
+    'src/app.py',
+    'src/util.py',
+    'src/util_test.py',
+    'tests/test_app.py',
+    'docs/guide.md',
+    'README.md',
+    'build/out.bin',
+  ]) {
     mkdirSync(join(dir, file, '..'), { recursive: true });
     writeFileSync(join(dir, file), `${file}\n`);
   }
@@ -62,7 +70,12 @@ describe('paracle sync', () => {
       'metrics.documentation_files': 2,
     });
     const data = parse(readFileSync(stateFile, 'utf8'));
-    expect(data.repository).toMatchObject({ branch: 'main', last_commit: head, has_uncommitted_changes: false, url: 'https://github.com/IbIFACE-Tech/paracle-lite' });
+    expect(data.repository).toMatchObject({
+      branch: 'main',
+      last_commit: head,
+      has_uncommitted_changes: false,
+      url: 'https://github.com/IbIFACE-Tech/paracle-lite',
+    });
     expect(data.metrics).toMatchObject({ total_files: 7, test_files: 2, documentation_files: 2, code_coverage: '87.5%' });
     expect(data.revision).toBe(12);
     const entries = auditEntries(root);
@@ -176,7 +189,9 @@ describe('paracle sync on a broken state file', () => {
     const line = broken.split('\n').indexOf('<<<<<<< HEAD') + 1;
     const run = paracle(['sync'], dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`paracle: ${stateFile}:${line}:1: git conflict marker "<<<<<<<": finish the merge (keep the right lines, delete the markers), then \`git add\` the file\n`);
+    expect(run.stderr).toBe(
+      `paracle: ${stateFile}:${line}:1: git conflict marker "<<<<<<<": finish the merge (keep the right lines, delete the markers), then \`git add\` the file\n`,
+    );
     expect(readFileSync(stateFile, 'utf8')).toBe(broken);
   });
 });

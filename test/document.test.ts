@@ -65,7 +65,10 @@ describe('parseStateText', () => {
 
   it('refuses an alias bomb instead of expanding it', () => {
     let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 10; i += 1) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 10; i += 1)
+      text += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     expect(parseError(text).message).toMatch(/too many alias expansions/);
   });
 

@@ -90,7 +90,12 @@ describe('paracle hook', () => {
     const repo = await withStagedPackage();
     const json = await copyOf(repo).paracle(['--json', 'hook', 'pre-commit']);
     expect(json.exitCode, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ hook: 'pre-commit', kind: 'updated', revision: { from: 12, to: 13 }, detail: 'packages: 1' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      hook: 'pre-commit',
+      kind: 'updated',
+      revision: { from: 12, to: 13 },
+      detail: 'packages: 1',
+    });
     const quiet = await repo.paracle(['--quiet', 'hook', 'pre-commit']);
     expect(quiet.exitCode, quiet.stderr).toBe(0);
     expect(quiet.stdout + quiet.stderr).toBe('');
@@ -109,7 +114,11 @@ describe('paracle hook', () => {
 
   it('usage errors exit 2 with one line', async () => {
     const repo = await makeTestRepo({ committed: true });
-    for (const args of [['hook', 'pre-push'], ['hook', 'pre-commit', 'extra'], ['hook', 'post-merge', '2']]) {
+    for (const args of [
+      ['hook', 'pre-push'],
+      ['hook', 'pre-commit', 'extra'],
+      ['hook', 'post-merge', '2'],
+    ]) {
       const result = await repo.paracle(args);
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);

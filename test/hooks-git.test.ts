@@ -107,7 +107,9 @@ describe('the git door', () => {
     copyFileSync(join(repo.dir, '.git', 'index'), join(repo.dir, '.git', 'other-index'));
     await repo.git(['rm', '-q', '--cached', 'f.txt']);
     expect((await readIndexEntries({ cwd: repo.dir, env: 'clean' }, ['f.txt'])).size).toBe(0);
-    expect((await readIndexEntries({ cwd: repo.dir, env: 'clean', indexFile: join(repo.dir, '.git', 'other-index') }, ['f.txt'])).size).toBe(1);
+    expect(
+      (await readIndexEntries({ cwd: repo.dir, env: 'clean', indexFile: join(repo.dir, '.git', 'other-index') }, ['f.txt'])).size,
+    ).toBe(1);
 
     await repo.git(['add', 'f.txt']);
     await repo.git(['commit', '-q', '-m', 'subject line']);

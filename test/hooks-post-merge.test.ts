@@ -124,7 +124,12 @@ describe('post-merge, end to end', () => {
     expect(revisionOf(await repo.show(`HEAD:${STATE_REL}`))).toBe(pre);
     expect(revisionOf(repo.read(STATE_REL))).toBe(mergedIn + 1);
     expect(result.stderr).not.toMatch(/below the/);
-    expect(lastEntry(repo)).toMatchObject({ change_type: 'merge', revision: mergedIn + 1, pre_merge_revision: pre, merged_in_revision: mergedIn });
+    expect(lastEntry(repo)).toMatchObject({
+      change_type: 'merge',
+      revision: mergedIn + 1,
+      pre_merge_revision: pre,
+      merged_in_revision: mergedIn,
+    });
   });
 
   it('an invalid merged state file gets a clear warning; the merge stands and nothing is written', async () => {
@@ -142,7 +147,9 @@ describe('post-merge, end to end', () => {
     expect(result.exitCode).toBe(0);
     const warnings = result.stderr.split('\n').filter((l) => l.startsWith('paracle:'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^paracle: warning: the merged current_state.yaml is not valid \(.*current_state.yaml:\d+:\d+: .*\); fix it, then run `paracle hook post-merge`$/);
+    expect(warnings[0]).toMatch(
+      /^paracle: warning: the merged current_state.yaml is not valid \(.*current_state.yaml:\d+:\d+: .*\); fix it, then run `paracle hook post-merge`$/,
+    );
     expect(repo.read(STATE_REL)).toBe(broken);
     expect(readFileSync(join(repo.dir, LOG_REL), 'utf8')).toBe(entriesBefore);
     expect((await repo.git(['log', '-1', '--format=%s'])).stdout).toContain("Merge branch 'side'");

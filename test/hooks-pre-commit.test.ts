@@ -66,7 +66,11 @@ describe('pre-commit, end to end', () => {
     expect(await statusOf(repo, CHANGELOG_REL)).toBe('');
     const entries = auditEntries(repo);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ change_type: 'auto_maintain', revision: 12, description: 'pre-commit: packages: 1, docs: 1, roadmap: 1' });
+    expect(entries[0]).toMatchObject({
+      change_type: 'auto_maintain',
+      revision: 12,
+      description: 'pre-commit: packages: 1, docs: 1, roadmap: 1',
+    });
   });
 
   it('a commit that touches no watched area writes nothing, logs nothing and prints nothing', async () => {
@@ -177,7 +181,13 @@ describe('pre-commit, end to end', () => {
 
   it('file names with spaces, quotes, a newline and non-ASCII arrive in the state exactly', async () => {
     const repo = await committedRepo();
-    const names = ['packages/with space.py', 'packages/quote"d\'s.py', 'packages/new\nline.py', 'packages/ünïcødé ✓.py', 'docs/tab\there.md'];
+    const names = [
+      'packages/with space.py',
+      'packages/quote"d\'s.py',
+      'packages/new\nline.py',
+      'packages/ünïcødé ✓.py',
+      'docs/tab\there.md',
+    ];
     for (const name of names) repo.write(name, `${name}\n`);
     await repo.git(['add', '-A']);
     const result = await repo.user(['commit', '-q', '-m', 'odd names']);
@@ -199,7 +209,13 @@ describe('pre-commit, end to end', () => {
     expect((await repo.user(['commit', '-q', '-m', 'many'])).exitCode).toBe(0);
     const [change] = (await committedState(repo)).recent_changes;
     expect(change.count).toBe(8);
-    expect(change.files).toEqual(['packages/many/f0.py', 'packages/many/f1.py', 'packages/many/f2.py', 'packages/many/f3.py', 'packages/many/f4.py']);
+    expect(change.files).toEqual([
+      'packages/many/f0.py',
+      'packages/many/f1.py',
+      'packages/many/f2.py',
+      'packages/many/f3.py',
+      'packages/many/f4.py',
+    ]);
   });
 
   it('unstaged edits to the state file are not swept in: the update goes to the staged version, the edits stay unstaged', async () => {
@@ -377,7 +393,10 @@ describe('pre-commit, end to end', () => {
 
   it('roadmap alignment: a differing current_phase is a warning, never a failure', async () => {
     const repo = await committedRepo();
-    repo.write('.parac/roadmap/roadmap.yaml', repo.read('.parac/roadmap/roadmap.yaml').replace('current_phase: phase_10', 'current_phase: phase_11'));
+    repo.write(
+      '.parac/roadmap/roadmap.yaml',
+      repo.read('.parac/roadmap/roadmap.yaml').replace('current_phase: phase_10', 'current_phase: phase_11'),
+    );
     await repo.git(['add', '-A']);
     const result = await repo.user(['commit', '-q', '-m', 'roadmap']);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -419,9 +438,13 @@ describe('pre-commit, end to end', () => {
   it('commits while another process keeps updating the state: no lost update, each commit holds exactly its own write', async () => {
     const repo = await committedRepo();
     const count = process.env.PARACLE_STRESS === 'long' ? 200 : 40;
-    const writer = spawn(process.execPath, [join(PROJECT_ROOT, 'test/children/state-update-many.mjs'), repo.paracRoot, 'cli', String(count)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const writer = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'test/children/state-update-many.mjs'), repo.paracRoot, 'cli', String(count)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const done = new Promise<number | null>((resolve) => writer.once('exit', resolve));
     const commits: string[] = [];
     for (let i = 0; i < 3; i += 1) {
@@ -469,9 +492,10 @@ describe('pre-commit, end to end', () => {
     expect(result.exitCode).not.toBe(0);
     const lines = result.stderr.split('\n').filter((l) => l.startsWith('paracle:'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/current_state\.yaml:\d+:\d+: .*conflict.*; fix the file, or commit without the hooks: git commit --no-verify$/);
+    expect(lines[0]).toMatch(
+      /current_state\.yaml:\d+:\d+: .*conflict.*; fix the file, or commit without the hooks: git commit --no-verify$/,
+    );
     expect(await repo.head()).toBe(head);
     expect(repo.read(STATE_REL)).toBe(broken);
   });
 });
-

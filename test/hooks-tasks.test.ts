@@ -54,9 +54,20 @@ describe('path globs', () => {
 
 describe('changes by area', () => {
   it('classifies into the first matching area, in configuration order, at most five files each', () => {
-    const paths = ['docs/a.md', 'packages/p/1.py', 'README.md', 'docs/roadmap.md', ...Array.from({ length: 6 }, (_, i) => `packages/p/${i + 2}.py`), '.parac/roadmap/roadmap.yaml'];
+    const paths = [
+      'docs/a.md',
+      'packages/p/1.py',
+      'README.md',
+      'docs/roadmap.md',
+      ...Array.from({ length: 6 }, (_, i) => `packages/p/${i + 2}.py`),
+      '.parac/roadmap/roadmap.yaml',
+    ];
     expect(classifyStagedPaths(paths, DEFAULT_AREAS)).toEqual([
-      { area: 'packages', count: 7, files: ['packages/p/1.py', 'packages/p/2.py', 'packages/p/3.py', 'packages/p/4.py', 'packages/p/5.py'] },
+      {
+        area: 'packages',
+        count: 7,
+        files: ['packages/p/1.py', 'packages/p/2.py', 'packages/p/3.py', 'packages/p/4.py', 'packages/p/5.py'],
+      },
       { area: 'docs', count: 2, files: ['docs/a.md', 'docs/roadmap.md'] },
       { area: 'roadmap', count: 1, files: ['.parac/roadmap/roadmap.yaml'] },
     ]);
@@ -74,7 +85,10 @@ describe('state edits', () => {
   it('copies along the edited path only and never changes the input', () => {
     const input = { a: { b: 1, keep: { deep: true } }, untouched: { x: 1 } };
     const frozen = structuredClone(input);
-    const { data, skipped } = applyStateEdits(input, [{ path: ['a', 'b'], value: 2 }, { path: ['new', 'k'], value: 'v' }]);
+    const { data, skipped } = applyStateEdits(input, [
+      { path: ['a', 'b'], value: 2 },
+      { path: ['new', 'k'], value: 'v' },
+    ]);
     expect(input).toEqual(frozen);
     expect(data).toEqual({ a: { b: 2, keep: { deep: true } }, untouched: { x: 1 }, new: { k: 'v' } });
     expect(data.untouched).toBe(input.untouched);
@@ -82,9 +96,16 @@ describe('state edits', () => {
   });
 
   it('leaves a path alone when a non-mapping is in the way', () => {
-    const { data, skipped } = applyStateEdits({ repository: 'github.com/x' }, snapshotEdits('2026-01-01', { branch: 'main', lastCommit: null, hasUncommittedChanges: false }));
+    const { data, skipped } = applyStateEdits(
+      { repository: 'github.com/x' },
+      snapshotEdits('2026-01-01', { branch: 'main', lastCommit: null, hasUncommittedChanges: false }),
+    );
     expect(data).toEqual({ repository: 'github.com/x', snapshot_date: '2026-01-01' });
-    expect(skipped.map((e) => e.path.join('.'))).toEqual(['repository.branch', 'repository.last_commit', 'repository.has_uncommitted_changes']);
+    expect(skipped.map((e) => e.path.join('.'))).toEqual([
+      'repository.branch',
+      'repository.last_commit',
+      'repository.has_uncommitted_changes',
+    ]);
   });
 
   it('keeps __proto__ as data', () => {
@@ -95,14 +116,22 @@ describe('state edits', () => {
   });
 
   it('places a new revision after snapshot_date, as the store does', () => {
-    expect(Object.keys(withRevision({ version: '1', snapshot_date: 'x', project: {} }, 3))).toEqual(['version', 'snapshot_date', 'revision', 'project']);
+    expect(Object.keys(withRevision({ version: '1', snapshot_date: 'x', project: {} }, 3))).toEqual([
+      'version',
+      'snapshot_date',
+      'revision',
+      'project',
+    ]);
     expect(Object.keys(withRevision({ project: {} }, 3))).toEqual(['revision', 'project']);
     expect(withRevision({ revision: 1, a: 1 }, 5)).toEqual({ revision: 5, a: 1 });
   });
 
   it('snapshot: detached HEAD and the first commit', () => {
     const { data } = applyStateEdits({}, snapshotEdits('2026-02-03', { branch: null, lastCommit: null, hasUncommittedChanges: true }));
-    expect(data).toEqual({ snapshot_date: '2026-02-03', repository: { branch: '(detached)', last_commit: null, has_uncommitted_changes: true } });
+    expect(data).toEqual({
+      snapshot_date: '2026-02-03',
+      repository: { branch: '(detached)', last_commit: null, has_uncommitted_changes: true },
+    });
   });
 });
 
@@ -198,7 +227,9 @@ describe('git status --porcelain=v2 -z', () => {
     expect(status.entries[2]).toMatchObject({ kind: 'renamed', originalPath: 'packages/old name.py' });
     expect(status.entries[1]).toMatchObject({ path: 'docs/new\nline.md', staged: '.', unstaged: 'M' });
     expect(hasUnstagedChanges(status)).toBe(true);
-    expect(hasUnstagedChanges(parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\x001 A. N... 0 100644 100644 0 a x\0'))).toBe(false);
+    expect(hasUnstagedChanges(parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\x001 A. N... 0 100644 100644 0 a x\0'))).toBe(
+      false,
+    );
     const initial = parseStatusV2('# branch.oid (initial)\0# branch.head (detached)\0');
     expect(initial).toEqual({ headOid: null, branch: null, entries: [] });
   });
@@ -232,7 +263,9 @@ describe('unified diff', () => {
   });
 
   it('marks a missing final newline', () => {
-    expect(unifiedDiff('a\nb', 'a\nc\n', { from: 'x', to: 'y' })).toBe('--- x\n+++ y\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n');
+    expect(unifiedDiff('a\nb', 'a\nc\n', { from: 'x', to: 'y' })).toBe(
+      '--- x\n+++ y\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n',
+    );
   });
 
   it('every pair of consecutive real state files: the diff applies and gives the newer one', async () => {
@@ -248,7 +281,12 @@ describe('hooks.yaml', () => {
   it('defaults when empty; tasks switch off; areas replace the defaults in order', () => {
     expect(parseHooksConfig(null, file)).toEqual(DEFAULT_HOOKS_CONFIG);
     const config = parseHooksConfig(
-      { pre_commit: true, post_merge: false, tasks: { changelog: false }, areas: { api: ['api/'], docs: { paths: 'manual/', label: 'Manual updates' } } },
+      {
+        pre_commit: true,
+        post_merge: false,
+        tasks: { changelog: false },
+        areas: { api: ['api/'], docs: { paths: 'manual/', label: 'Manual updates' } },
+      },
       file,
     );
     expect(config.postMerge).toBe(false);
@@ -277,7 +315,9 @@ describe('install pieces', () => {
   it('the hook block runs the toolkit with node, relative to the hook file', () => {
     expect(block).toContain('paracle_hook="${0%/*}/../node_modules/paracle-hooks/hooks/pre-commit.cjs"');
     expect(block).toContain('if [ "${PARACLE-}" != 0 ]; then');
-    expect(renderHookBlock({ hook: 'post-merge', toolkitFromHookDir: '..', root: 'my app/.parac' })).toContain(`node "$paracle_hook" --root 'my app/.parac' "$@"`);
+    expect(renderHookBlock({ hook: 'post-merge', toolkitFromHookDir: '..', root: 'my app/.parac' })).toContain(
+      `node "$paracle_hook" --root 'my app/.parac' "$@"`,
+    );
   });
 
   it('keeps existing content, adds the block once, replaces an older block in place', () => {
@@ -295,7 +335,9 @@ describe('install pieces', () => {
     expect(preparedScript('husky')).toBe('husky && paracle install');
     expect(preparedScript('husky && paracle install')).toBeNull();
     expect(preparedScript('paracle install --quiet')).toBeNull();
-    expect(withPrepareScript('{\n\t"name": "x"\n}', 'paracle install')).toBe('{\n\t"name": "x",\n\t"scripts": {\n\t\t"prepare": "paracle install"\n\t}\n}');
+    expect(withPrepareScript('{\n\t"name": "x"\n}', 'paracle install')).toBe(
+      '{\n\t"name": "x",\n\t"scripts": {\n\t\t"prepare": "paracle install"\n\t}\n}',
+    );
   });
 
   it('ignore rules: added once, and they match what the state core really creates', async () => {
@@ -321,7 +363,8 @@ describe('install pieces', () => {
     writeFileSync(join(dir, '.gitignore'), ignoreBlock());
     // check-ignore refuses the door's --literal-pathspecs, so this query runs without the fixed flags.
     const check = async (path: string) =>
-      (await runGit(['check-ignore', '-q', '--no-index', '--', path], { cwd: dir, env: 'clean', okExitCodes: [1], fixedFlags: false })).exitCode === 0;
+      (await runGit(['check-ignore', '-q', '--no-index', '--', path], { cwd: dir, env: 'clean', okExitCodes: [1], fixedFlags: false }))
+        .exitCode === 0;
     for (const path of made) expect(await check(path), path).toBe(true);
     expect(await check(state)).toBe(false);
     expect(await check('app/.parac/changelog.md')).toBe(false);
@@ -343,7 +386,14 @@ describe('output', () => {
     const plain = { stdout: false, stderr: false };
     expect(formatOutcome({ kind: 'unchanged', warnings: [] }, { color: plain })).toEqual({ stdout: '', stderr: '' });
     const updated = formatOutcome(
-      { kind: 'updated', fileName: 'current_state.yaml', revision: { from: 12, to: 13 }, detail: 'packages: 3, docs: 1', changelogUpdated: false, warnings: ['w'] },
+      {
+        kind: 'updated',
+        fileName: 'current_state.yaml',
+        revision: { from: 12, to: 13 },
+        detail: 'packages: 3, docs: 1',
+        changelogUpdated: false,
+        warnings: ['w'],
+      },
       { color: plain },
     );
     expect(updated.stderr).toBe('paracle: warning: w\nparacle: current_state.yaml rev 12 → 13 (packages: 3, docs: 1)\n');

@@ -1,14 +1,4 @@
-import {
-  existsSync,
-  lstatSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -442,7 +432,7 @@ describe('a lock that cannot be made', () => {
       (e: unknown) => e as StateWriteError,
     );
     expect(error).toBeInstanceOf(StateWriteError);
-    expect((error?.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((error?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
   });
 });
 

@@ -158,13 +158,7 @@ describe('mergeStateTexts: true conflicts', () => {
     expect(result.conflicts).toHaveLength(1);
     expect(result.conflicts[0]!.keys).toEqual(['current_phase.progress']);
     expect(blocks(result.text)).toEqual([
-      [
-        '<<<<<<< ours (current_phase.progress)',
-        '  progress: 40%',
-        '=======',
-        '  progress: 60%',
-        '>>>>>>> theirs (current_phase.progress)',
-      ],
+      ['<<<<<<< ours (current_phase.progress)', '  progress: 40%', '=======', '  progress: 60%', '>>>>>>> theirs (current_phase.progress)'],
     ]);
     // Picking either side gives a valid state with that value and everything else merged.
     for (const [side, progress] of [
@@ -318,8 +312,14 @@ describe('mergeStateTexts: input that cannot be merged key by key', () => {
     const dir = mkdtempSync(join(tempDir('paracle-driver-'), 'x'));
     const files = { base: join(dir, 'O'), current: join(dir, 'A'), other: join(dir, 'B') };
     writeFileSync(files.base, REAL);
-    writeFileSync(files.current, edit(REAL, (d) => void (d.current_phase.status = 'x')));
-    writeFileSync(files.other, edit(REAL, (d) => void d.next_actions.push('y')));
+    writeFileSync(
+      files.current,
+      edit(REAL, (d) => void (d.current_phase.status = 'x')),
+    );
+    writeFileSync(
+      files.other,
+      edit(REAL, (d) => void d.next_actions.push('y')),
+    );
     const { readdirSync } = await import('node:fs');
     const outcome = await runMergeDriver(files, { cwd: dir });
     expect(outcome.kind).toBe('merged');

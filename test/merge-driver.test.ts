@@ -63,7 +63,9 @@ describe('paracle install registers the merge driver', () => {
     expect(driver).toContain(`paracle_bin=${repo.dir}/node_modules/paracle-hooks/dist/cli/bin.js;`);
     expect(driver).toContain('node "$paracle_bin" merge-driver --marker-size %L %O %A %B %P');
     expect(driver).toContain('git merge-file'); // the fallback when the toolkit is gone
-    const attributes = (await repo.git(['check-attr', 'merge', '--', STATE_REL, LOG_REL, '.parac/changelog.md', '.parac/roadmap/roadmap.yaml'])).stdout;
+    const attributes = (
+      await repo.git(['check-attr', 'merge', '--', STATE_REL, LOG_REL, '.parac/changelog.md', '.parac/roadmap/roadmap.yaml'])
+    ).stdout;
     expect(attributes.split('\n').filter(Boolean)).toEqual([
       `${STATE_REL}: merge: paracle-state`,
       `${LOG_REL}: merge: union`,
@@ -77,8 +79,12 @@ describe('paracle install registers the merge driver', () => {
     repo.write('.gitattributes', '*.png binary\n*.sh text eol=lf');
     const first = await repo.paracle(['install']);
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stdout).toContain('paracle: git config merge.paracle-state.driver: current_state.yaml now merges with `paracle merge-driver`\n');
-    expect(first.stdout).toContain('paracle: .gitattributes: current_state.yaml merges with merge=paracle-state, state_changes.jsonl and changelog.md with merge=union (commit it)\n');
+    expect(first.stdout).toContain(
+      'paracle: git config merge.paracle-state.driver: current_state.yaml now merges with `paracle merge-driver`\n',
+    );
+    expect(first.stdout).toContain(
+      'paracle: .gitattributes: current_state.yaml merges with merge=paracle-state, state_changes.jsonl and changelog.md with merge=union (commit it)\n',
+    );
     const attributes = repo.read('.gitattributes');
     expect(attributes.startsWith('*.png binary\n*.sh text eol=lf\n\n# >>> paracle-hooks')).toBe(true);
     const config = (await repo.git(['config', '--get-regexp', '^merge\\.'])).stdout;
@@ -136,7 +142,9 @@ describe('merging real history: upstream changes on one branch, a local edit on 
       // On the local branch, merge upstream in; on a copy of upstream, merge the local branch in.
       const onLocal = await repo.user(['merge', '--no-edit', 'upstream'], { env: NO_HOOKS });
       expect(onLocal.exitCode, onLocal.stdout + onLocal.stderr).toBe(0);
-      expect(onLocal.stderr).toContain(`paracle: merged ${STATE_REL} (revision ${local.revision} and ${upstream.revision} → ${expected.revision})`);
+      expect(onLocal.stderr).toContain(
+        `paracle: merged ${STATE_REL} (revision ${local.revision} and ${upstream.revision} → ${expected.revision})`,
+      );
       expect(await porcelain(repo)).toBe('');
       await repo.git(['checkout', '-q', '-b', 'upstream-merge', 'upstream']);
       const onUpstream = await repo.user(['merge', '--no-edit', 'local'], { env: NO_HOOKS });
@@ -266,7 +274,9 @@ describe('branches that both committed through the hooks', () => {
     const changelog = repo.read('.parac/changelog.md');
     expect(changelog).not.toMatch(/^(<{7}|={7}|>{7})/m);
     expect(changelog.length).toBeGreaterThan(changelogBefore.length);
-    expect((await repo.git(['show', 'feature:.parac/changelog.md'])).stdout.split('\n').every((line) => changelog.includes(line))).toBe(true);
+    expect((await repo.git(['show', 'feature:.parac/changelog.md'])).stdout.split('\n').every((line) => changelog.includes(line))).toBe(
+      true,
+    );
 
     // Union merge: the shared lines first, then each side's own, each once.
     const log = await logAt(repo, 'HEAD');
@@ -378,7 +388,9 @@ describe('a clone where the driver is not configured', () => {
     expect(report.ok).toBe(false);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]).toMatchObject({ file: STATE_REL, line: markerLine });
-    expect(report.problems[0]!.message).toContain('run `paracle install`, then `git checkout -m -- .parac/memory/context/current_state.yaml`');
+    expect(report.problems[0]!.message).toContain(
+      'run `paracle install`, then `git checkout -m -- .parac/memory/context/current_state.yaml`',
+    );
 
     // The way out the message gives: install registers the driver; checkout -m redoes the file's merge with it.
     const install = await clone.paracle(['install']);

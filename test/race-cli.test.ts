@@ -129,7 +129,10 @@ describe('race: session ends, a pre-commit hook and syncs on one state file', ()
       // Each sync that merged with a concurrent save is one reconcile entry, and nothing else is.
       const syncReports = runs.filter((r) => r.loop.startsWith('sync-')).map((r) => ({ pid: r.pid, report: JSON.parse(r.stdout) }));
       for (const { report } of syncReports) expect(report).toMatchObject({ success: true, errors: [] });
-      const reconciledPids = syncReports.filter((s) => s.report.reconciled).map((s) => s.pid).sort();
+      const reconciledPids = syncReports
+        .filter((s) => s.report.reconciled)
+        .map((s) => s.pid)
+        .sort();
       const reconcileEntries = entries.filter((e) => e.change_type === 'reconcile');
       expect(reconcileEntries.map((e) => e.process_id).sort()).toEqual(reconciledPids);
       for (const entry of reconcileEntries) {

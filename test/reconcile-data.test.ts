@@ -130,8 +130,18 @@ describe('mergeData: lists', () => {
 
   it('matches mappings with an id by id and merges their fields', () => {
     const base = { blockers: [{ id: 'b1', description: 'old', severity: 'low' }] };
-    const ours = { blockers: [{ id: 'b1', description: 'old', severity: 'high' }, { id: 'b3', description: 'o' }] };
-    const theirs = { blockers: [{ id: 'b1', description: 'new', severity: 'low' }, { id: 'b2', description: 't' }] };
+    const ours = {
+      blockers: [
+        { id: 'b1', description: 'old', severity: 'high' },
+        { id: 'b3', description: 'o' },
+      ],
+    };
+    const theirs = {
+      blockers: [
+        { id: 'b1', description: 'new', severity: 'low' },
+        { id: 'b2', description: 't' },
+      ],
+    };
     const result = mergeData(base, ours, theirs);
     expect(result.merged.blockers).toEqual([
       { id: 'b1', description: 'new', severity: 'high' },
@@ -181,11 +191,7 @@ describe('mergeData: lists', () => {
 
 describe('reconcileAuditEntry', () => {
   it('lists the merged keys and every override with both values', () => {
-    const merge = mergeData(
-      { a: 1, b: 1, c: 'x' },
-      { a: 2, b: 2, c: 'x' },
-      { a: 3, b: 1 },
-    );
+    const merge = mergeData({ a: 1, b: 1, c: 'x' }, { a: 2, b: 2, c: 'x' }, { a: 3, b: 1 });
     const entry = reconcileAuditEntry(merge, { loaded: 4, found: 6 });
     expect(entry).toMatchObject({
       change_type: 'reconcile',

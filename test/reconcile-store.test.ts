@@ -44,7 +44,12 @@ describe('saveState with onConflict: reconcile', () => {
       keys: expect.arrayContaining(['repository.branch', 'current_phase.completed']),
       overrides: [],
     });
-    expect(entries.filter((e) => e.revision === 13).map((e) => e.change_type).sort()).toEqual(['completed', 'reconcile', 'update']);
+    expect(
+      entries
+        .filter((e) => e.revision === 13)
+        .map((e) => e.change_type)
+        .sort(),
+    ).toEqual(['completed', 'reconcile', 'update']);
     expect(readdirSync(dirname(file)).sort()).toEqual(['current_state.yaml']);
   });
 

@@ -59,15 +59,11 @@ describe('reconcileStates on the real current_state.yaml', () => {
     expect(data.repository.branch).toBe('main');
     expect(data.metrics.total_files).toBe(1234);
     expect(data.metrics.test_count).toBe(771);
-    expect(data.blockers).toEqual([
-      { id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added: today() },
-    ]);
+    expect(data.blockers).toEqual([{ id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added: today() }]);
     expect(data.next_actions.at(-1)).toBe('Ship the merge driver');
     expect(data.revision).toBe(12);
     expect(result.conflicts).toEqual([]);
-    expect(result.mergedKeys).toEqual(
-      expect.arrayContaining(['repository.branch', 'metrics.total_files', 'blockers', 'next_actions']),
-    );
+    expect(result.mergedKeys).toEqual(expect.arrayContaining(['repository.branch', 'metrics.total_files', 'blockers', 'next_actions']));
   });
 
   it('keeps theirs (the file on disk) byte for byte outside the values ours changed', async () => {
@@ -183,13 +179,15 @@ describe('reconcileStates on consecutive commits of the real history', () => {
 
       const expected = structuredClone(upstreamData);
       expected.local_note = 'edited while upstream moved on';
-      expected.blockers = [...(upstreamData.blockers ?? []), { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added: today() }];
+      expected.blockers = [
+        ...(upstreamData.blockers ?? []),
+        { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added: today() },
+      ];
       if (Array.isArray(olderData.next_actions)) {
         const upstreamActions = Array.isArray(upstreamData.next_actions) ? upstreamData.next_actions : [];
         const stillThere = upstreamActions.length > 0 || olderData.next_actions.length === 0;
-        expected.next_actions = stillThere || !Object.hasOwn(upstreamData, 'next_actions')
-          ? [...upstreamActions, 'Local next action']
-          : upstreamActions;
+        expected.next_actions =
+          stillThere || !Object.hasOwn(upstreamData, 'next_actions') ? [...upstreamActions, 'Local next action'] : upstreamActions;
       }
       expected.snapshot_date = today();
 
@@ -209,7 +207,10 @@ describe('reconcileStates on consecutive commits of the real history', () => {
       );
       // Forward writes onto the upstream file: none of its lines is lost except those ours replaced.
       const lost = addedLines(forward.text, upstream);
-      expect(lost.every((line) => /^(snapshot_date|blockers):/.test(line)), lost.join('\n')).toBe(true);
+      expect(
+        lost.every((line) => /^(snapshot_date|blockers):/.test(line)),
+        lost.join('\n'),
+      ).toBe(true);
     },
   );
 });

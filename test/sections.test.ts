@@ -61,7 +61,9 @@ describe('updateState with sections', () => {
       d.recent_changes = [];
     });
     expect(partial).toBe(whole);
-    expect(partial).toBe('# head\nversion: "1.0"\nsnapshot_date: "2026-01-01"\nrevision: 1\nproject:\n  name: x\nrepository:\n  branch: main\nrecent_changes: []\n');
+    expect(partial).toBe(
+      '# head\nversion: "1.0"\nsnapshot_date: "2026-01-01"\nrevision: 1\nproject:\n  name: x\nrepository:\n  branch: main\nrecent_changes: []\n',
+    );
   });
 
   it('falls back to the whole file when it cannot be cut (anchors), with the same result', async () => {

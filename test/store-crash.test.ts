@@ -49,7 +49,7 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     const folder = dirname(file);
     const startRevision = parseStateText(readFileSync(file, 'utf8'), file).revision;
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
     // Aim the kills over the first save and a little past it, wherever that falls on this machine:
     // learn how long a first save takes from a writer that is left to finish one.

@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -167,7 +178,7 @@ describe('store: load and save on the real file', () => {
     expect(readFileSync(real, 'utf8')).toContain('  progress: 33%\n');
   });
 
-  it('adds blockers to the real file\'s empty flow list in block style', async () => {
+  it("adds blockers to the real file's empty flow list in block style", async () => {
     const root = tempParacRoot();
     await updateState(root, (s) => {
       s.addBlocker('Waiting on the release: tag', 'high');
@@ -181,7 +192,11 @@ describe('store: load and save on the real file', () => {
 describe('store: bad input is refused and the file left byte for byte', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['invalid YAML from the history', readFixture('history/05-2026-01-05-6243e89.yaml'), /current_state\.yaml:131:\d+: /],
-    ['conflict markers', 'a: 1\n<<<<<<< HEAD\nrevision: 2\n=======\nrevision: 3\n>>>>>>> b\n', /current_state\.yaml:2:1: git conflict marker/],
+    [
+      'conflict markers',
+      'a: 1\n<<<<<<< HEAD\nrevision: 2\n=======\nrevision: 3\n>>>>>>> b\n',
+      /current_state\.yaml:2:1: git conflict marker/,
+    ],
     ['an empty file', '', /current_state\.yaml: the file is empty/],
     ['a list root', '- a\n', /current_state\.yaml: the top level must be a mapping/],
     ['a bad revision', 'revision: seven\n', /current_state\.yaml:1:11: revision must be a non-negative integer/],

@@ -8,7 +8,14 @@ import { readFixture } from './support/fixtures.js';
 /** The pure checks behind `paracle verify`, on their own (the command end to end is in verify.test.ts). */
 
 const entry = (n: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ timestamp: `2026-01-10T10:00:0${n}.000Z`, process_id: 100 + n, change_type: 'update', description: `change ${n}`, revision: n, ...extra });
+  JSON.stringify({
+    timestamp: `2026-01-10T10:00:0${n}.000Z`,
+    process_id: 100 + n,
+    change_type: 'update',
+    description: `change ${n}`,
+    revision: n,
+    ...extra,
+  });
 const log = (...lines: string[]) => `${lines.join('\n')}\n`;
 
 describe('audit log: append-only since the base', () => {
@@ -93,7 +100,19 @@ describe('revision not rewound', () => {
 
 describe('conflict markers and GitHub annotations', () => {
   it('finds git’s markers (with diff3’s) and nothing that merely looks like them', () => {
-    const text = ['a', '<<<<<<< HEAD', 'b', '||||||| base', 'c', '=======', 'd', '>>>>>>> other', '======= not one', '<<<<<<<< eight', '  <<<<<<< indented'].join('\n');
+    const text = [
+      'a',
+      '<<<<<<< HEAD',
+      'b',
+      '||||||| base',
+      'c',
+      '=======',
+      'd',
+      '>>>>>>> other',
+      '======= not one',
+      '<<<<<<<< eight',
+      '  <<<<<<< indented',
+    ].join('\n');
     expect(findConflictMarkers(text).map((m) => m.line)).toEqual([2, 4, 6, 8]);
   });
 
@@ -101,9 +120,13 @@ describe('conflict markers and GitHub annotations', () => {
     const block = (label: string) => `a: 1\n<<<<<<< ${label}\nb: 1\n=======\nb: 2\n>>>>>>> other\n`;
     const hint = (text: string, kind: 'state' | 'yaml' = 'state') => conflictMarkerProblem('s.yaml', text, kind)!.message;
     expect(hint(block('HEAD'))).toMatch(/without paracle's merge driver .*run `paracle install`, then `git checkout -m -- s\.yaml`/);
-    expect(hint(block('ours (current_phase.progress)'))).toMatch(/^git conflict marker "<<<<<<<": both branches changed current_phase\.progress differently/);
+    expect(hint(block('ours (current_phase.progress)'))).toMatch(
+      /^git conflict marker "<<<<<<<": both branches changed current_phase\.progress differently/,
+    );
     expect(hint(block('ours (line merge)'))).toMatch(/could not merge the file key by key \(a side was not a valid state\)/);
-    expect(hint(block('ours (x)'), 'yaml')).toBe('git conflict marker "<<<<<<<": keep the right lines, delete the markers, then `git add` the file');
+    expect(hint(block('ours (x)'), 'yaml')).toBe(
+      'git conflict marker "<<<<<<<": keep the right lines, delete the markers, then `git add` the file',
+    );
     expect(hint(`${block('HEAD')}${block('HEAD')}`)).toMatch(/^git conflict marker "<<<<<<<" \(2 conflicts in the file\): /);
     expect(conflictMarkerProblem('s.yaml', 'a: 1\n', 'state')).toBeNull();
   });

@@ -15,7 +15,21 @@ import { CLI, runNode } from './support/git-repo.js';
  */
 
 type Schema = Record<string, unknown>;
-const KNOWN = new Set(['$schema', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required', 'items', 'enum', 'pattern', 'minimum', 'maximum', 'anyOf']);
+const KNOWN = new Set([
+  '$schema',
+  'title',
+  'description',
+  'type',
+  'properties',
+  'additionalProperties',
+  'required',
+  'items',
+  'enum',
+  'pattern',
+  'minimum',
+  'maximum',
+  'anyOf',
+]);
 
 function typeOf(value: unknown): string[] {
   if (value === null) return ['null'];
@@ -26,7 +40,8 @@ function typeOf(value: unknown): string[] {
 
 /** Paths where `value` breaks `schema` (empty: valid). */
 function schemaErrors(schema: Schema, value: unknown, path = '$'): string[] {
-  for (const key of Object.keys(schema)) if (!KNOWN.has(key)) throw new Error(`schema keyword ${key} at ${path} is not supported by this test`);
+  for (const key of Object.keys(schema))
+    if (!KNOWN.has(key)) throw new Error(`schema keyword ${key} at ${path} is not supported by this test`);
   if (schema.anyOf) {
     const options = schema.anyOf as Schema[];
     if (!options.some((option) => schemaErrors(option, value, path).length === 0)) return [`${path}: matches none of anyOf`];
@@ -37,18 +52,22 @@ function schemaErrors(schema: Schema, value: unknown, path = '$'): string[] {
   }
   const errors: string[] = [];
   if (schema.enum && !(schema.enum as unknown[]).includes(value)) errors.push(`${path}: not in enum`);
-  if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern as string, 'u').test(value)) errors.push(`${path}: pattern`);
+  if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern as string, 'u').test(value))
+    errors.push(`${path}: pattern`);
   if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) errors.push(`${path}: minimum`);
   if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) errors.push(`${path}: maximum`);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
-    for (const key of (schema.required as string[] | undefined) ?? []) if (!Object.hasOwn(record, key)) errors.push(`${path}.${key}: required`);
-    if (schema.additionalProperties !== undefined && schema.additionalProperties !== true) throw new Error('only additionalProperties: true is supported');
+    for (const key of (schema.required as string[] | undefined) ?? [])
+      if (!Object.hasOwn(record, key)) errors.push(`${path}.${key}: required`);
+    if (schema.additionalProperties !== undefined && schema.additionalProperties !== true)
+      throw new Error('only additionalProperties: true is supported');
     for (const [key, sub] of Object.entries((schema.properties as Record<string, Schema> | undefined) ?? {})) {
       if (Object.hasOwn(record, key)) errors.push(...schemaErrors(sub, record[key], `${path}.${key}`));
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((item, i) => errors.push(...schemaErrors(schema.items as Schema, item, `${path}[${i}]`)));
+  if (Array.isArray(value) && schema.items)
+    value.forEach((item, i) => errors.push(...schemaErrors(schema.items as Schema, item, `${path}[${i}]`)));
   return errors;
 }
 

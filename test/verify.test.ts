@@ -128,7 +128,12 @@ describe('paracle verify fails, naming file and line', () => {
     await updateState(repo.paracRoot, (s) => s.updateProgress(50));
     repo.write(STATE_REL, repo.read(STATE_REL).replace(/^revision: \d+$/m, 'revision: 9'));
     const out = await verify(repo);
-    expectOneProblem(out, STATE_REL, lineOf(repo.read(STATE_REL), /^revision:/), /^revision 9 is below 14 at main: the state was rewound .*set revision to 15 or more$/);
+    expectOneProblem(
+      out,
+      STATE_REL,
+      lineOf(repo.read(STATE_REL), /^revision:/),
+      /^revision 9 is below 14 at main: the state was rewound .*set revision to 15 or more$/,
+    );
   });
 
   it('a changed state whose revision did not move', async () => {
@@ -162,7 +167,12 @@ describe('paracle verify fails, naming file and line', () => {
     const repo = await repoAtBase();
     await updateState(repo.paracRoot, (s) => s.updateProgress(50));
     repo.write(LOG_REL, `${repo.read(LOG_REL)}{"timestamp": "2026-01-10T10:00:00Z", "change_type": "upd\n`);
-    expectOneProblem(await verify(repo, undefined, NO_TEXT), LOG_REL, 5, /^not valid JSON \(.*\); every line of the audit log is one JSON object$/);
+    expectOneProblem(
+      await verify(repo, undefined, NO_TEXT),
+      LOG_REL,
+      5,
+      /^not valid JSON \(.*\); every line of the audit log is one JSON object$/,
+    );
   });
 
   it('an audit log entry without a required field, or with one of the wrong type', async () => {
@@ -173,29 +183,46 @@ describe('paracle verify fails, naming file and line', () => {
     repo.write(LOG_REL, `${base}${JSON.stringify(withoutTimestamp)}\n`);
     expectOneProblem(await verify(repo, undefined, NO_TEXT), LOG_REL, 4, /^entry lacks required field "timestamp"$/);
     repo.write(LOG_REL, `${base}${JSON.stringify({ ...entry, revision: 'fifteen' })}\n`);
-    expectOneProblem(await verify(repo, undefined, NO_TEXT), LOG_REL, 4, /^entry field "revision" must be a non-negative integer, got "fifteen"$/);
+    expectOneProblem(
+      await verify(repo, undefined, NO_TEXT),
+      LOG_REL,
+      4,
+      /^entry field "revision" must be a non-negative integer, got "fifteen"$/,
+    );
   });
 
   it('conflict markers in the state file, with the way out', async () => {
     const repo = await repoAtBase();
     const text = repo.read(STATE_REL);
-    const at = lineOf(text, /^  progress:/);
+    const at = lineOf(text, /^ {2}progress:/);
     const lines = text.split('\n');
     lines.splice(at - 1, 1, '<<<<<<< HEAD', '  progress: 10%', '=======', '  progress: 20%', '>>>>>>> other');
     repo.write(STATE_REL, lines.join('\n'));
     const out = await verify(repo);
-    expectOneProblem(out, STATE_REL, at, /^git conflict marker "<<<<<<<": this merge ran without paracle's merge driver .*`git checkout -m -- \.parac\/memory\/context\/current_state\.yaml`/);
+    expectOneProblem(
+      out,
+      STATE_REL,
+      at,
+      /^git conflict marker "<<<<<<<": this merge ran without paracle's merge driver .*`git checkout -m -- \.parac\/memory\/context\/current_state\.yaml`/,
+    );
     // `paracle validate` says it too, with its own way out.
     const validate = await repo.paracle(['validate']);
     expect(validate.exitCode).toBe(1);
-    expect(validate.stderr).toBe(`${STATE_REL}:${at}:1: git conflict marker "<<<<<<<": finish the merge (keep the right lines, delete the markers), then \`git add\` the file\n`);
+    expect(validate.stderr).toBe(
+      `${STATE_REL}:${at}:1: git conflict marker "<<<<<<<": finish the merge (keep the right lines, delete the markers), then \`git add\` the file\n`,
+    );
   });
 
   it('conflict markers in another .parac YAML file', async () => {
     const repo = await repoAtBase();
     repo.write(ROADMAP_REL, `${repo.read(ROADMAP_REL)}<<<<<<< HEAD\nnote: a\n=======\nnote: b\n>>>>>>> other\n`);
     const at = lineOf(repo.read(ROADMAP_REL), /^<<<<<<< HEAD$/);
-    expectOneProblem(await verify(repo, undefined, NO_TEXT), ROADMAP_REL, at, /^git conflict marker "<<<<<<<": keep the right lines, delete the markers, then `git add` the file$/);
+    expectOneProblem(
+      await verify(repo, undefined, NO_TEXT),
+      ROADMAP_REL,
+      at,
+      /^git conflict marker "<<<<<<<": keep the right lines, delete the markers, then `git add` the file$/,
+    );
   });
 
   it('conflict markers in the audit log (merged without merge=union)', async () => {
@@ -207,7 +234,9 @@ describe('paracle verify fails, naming file and line', () => {
       [LOG_REL, 3, 'git conflict marker "<<<<<<<"'],
     ]);
     expect(out.json.report.problems[0]!.message).toContain('merge=union');
-    expect(out.github.stdout).toMatch(new RegExp(`^::error file=${escapeRegExp(LOG_REL)},line=3,col=1,title=paracle verify::git conflict marker`));
+    expect(out.github.stdout).toMatch(
+      new RegExp(`^::error file=${escapeRegExp(LOG_REL)},line=3,col=1,title=paracle verify::git conflict marker`),
+    );
   });
 
   it('a state file that is not valid YAML (the real history has one: line 131)', async () => {
@@ -220,7 +249,12 @@ describe('paracle verify fails, naming file and line', () => {
     const repo = await repoAtBase();
     await updateState(repo.paracRoot, (s) => s.setIn(['current_phase', 'progress'], '150%'));
     const out = await verify(repo);
-    expectOneProblem(out, STATE_REL, lineOf(repo.read(STATE_REL), /^  progress:/), /^current_phase\.progress must be a percentage from 0% to 100%, found string "150%"$/);
+    expectOneProblem(
+      out,
+      STATE_REL,
+      lineOf(repo.read(STATE_REL), /^ {2}progress:/),
+      /^current_phase\.progress must be a percentage from 0% to 100%, found string "150%"$/,
+    );
     expect(out.github.stdout).toContain('from 0%25 to 100%25, found string "150%25"');
   });
 

@@ -19,7 +19,7 @@ function edit(text: string, change: (data: any) => void): { out: string; after: 
 }
 
 function lineOf(text: string, needle: string): number {
-  return text.split('\n').findIndex((l) => l === needle) + 1;
+  return text.split('\n').indexOf(needle) + 1;
 }
 
 describe('rewriteYaml on the real state file', () => {
@@ -40,7 +40,7 @@ describe('rewriteYaml on the real state file', () => {
     expect(out).toContain('  # Note: 🎉 ADR-022 IMPLEMENTED');
   });
 
-  it('creates a missing list under current_phase in the file\'s own style and keeps everything else', () => {
+  it("creates a missing list under current_phase in the file's own style and keeps everything else", () => {
     const { out } = edit(real, (d) => {
       d.current_phase.completed = ['item one', 'yes'];
     });
@@ -168,7 +168,7 @@ describe('rewriteYaml on the real state file', () => {
 
   it('survives many random edits of the real file, each reading back exactly and keeping every comment', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const comments = real.split('\n').filter((l) => l.trim().startsWith('#'));
     let text = real;
     for (let round = 0; round < 60; round += 1) {

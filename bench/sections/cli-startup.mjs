@@ -44,7 +44,11 @@ export async function measure({ projectRoot, realStatePath, quick }) {
   return [
     { measure: 'node -e 0, interleaved (median)', value: `${n.toFixed(1)} ms` },
     { measure: 'paracle --version (median)', value: `${v.toFixed(1)} ms`, note: `${(v / n).toFixed(2)}× node start-up (target ≤ 1.5×)` },
-    { measure: 'paracle status on the real file (median)', value: `${s.toFixed(1)} ms`, note: `${(s / n).toFixed(2)}× node start-up (target ≤ 2×)` },
+    {
+      measure: 'paracle status on the real file (median)',
+      value: `${s.toFixed(1)} ms`,
+      note: `${(s / n).toFixed(2)}× node start-up (target ≤ 2×)`,
+    },
   ];
 }
 

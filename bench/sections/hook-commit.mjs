@@ -7,10 +7,22 @@ export async function run({ quick, fixtures }) {
   const result = await benchHookCommit({ runs: quick ? 5 : 31, fixtures });
   const unwatched = (result.withHooksUnwatchedMs - result.withoutHooksMs) / result.nodeStartMs;
   return [
-    { measure: 'git commit of one staged file in packages/, hooks installed (median)', value: `${result.withHooksMs.toFixed(1)} ms`, note: `${result.runs} runs, real state file` },
+    {
+      measure: 'git commit of one staged file in packages/, hooks installed (median)',
+      value: `${result.withHooksMs.toFixed(1)} ms`,
+      note: `${result.runs} runs, real state file`,
+    },
     { measure: 'the same commit with hooks skipped (--no-verify)', value: `${result.withoutHooksMs.toFixed(1)} ms`, note: '' },
-    { measure: 'git commit touching no watched area, hooks installed', value: `${result.withHooksUnwatchedMs.toFixed(1)} ms`, note: `hook adds ${unwatched.toFixed(2)}× a node start-up` },
-    { measure: 'the same commit with the hooks installed but PARACLE=0 (husky\'s wrappers only)', value: `${result.huskyOnlyMs.toFixed(1)} ms`, note: `husky's own share: ${((result.huskyOnlyMs - result.withoutHooksMs) / result.nodeStartMs).toFixed(2)}× a node start-up` },
+    {
+      measure: 'git commit touching no watched area, hooks installed',
+      value: `${result.withHooksUnwatchedMs.toFixed(1)} ms`,
+      note: `hook adds ${unwatched.toFixed(2)}× a node start-up`,
+    },
+    {
+      measure: "the same commit with the hooks installed but PARACLE=0 (husky's wrappers only)",
+      value: `${result.huskyOnlyMs.toFixed(1)} ms`,
+      note: `husky's own share: ${((result.huskyOnlyMs - result.withoutHooksMs) / result.nodeStartMs).toFixed(2)}× a node start-up`,
+    },
     { measure: 'node -e 0, same run', value: `${result.nodeStartMs.toFixed(1)} ms`, note: '' },
     {
       measure: 'cost the hook adds to a commit',

@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .command('hook')
     .description('run the pre-commit or post-merge hook work here, as git would (by hand or in CI)')
     .argument('<name>', 'pre-commit or post-merge')
-    .argument('[args...]', "the arguments git passes the hook (post-merge: 1 after a squash merge, else 0)")
+    .argument('[args...]', 'the arguments git passes the hook (post-merge: 1 after a squash merge, else 0)')
     .option('--dry-run', 'print the would-be change as a unified diff and write nothing')
     // Set by the entry points git runs: the cwd is then the worktree top, so no `git rev-parse`.
     .addOption(new Option('--from-git').hideHelp())

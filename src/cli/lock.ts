@@ -24,16 +24,24 @@ export function register(program: Command): void {
       const { clearLock } = await import('../state/lock.js');
       const { describeLockStatus } = await import('./lock-format.js');
       const context = commandContext(command);
-      let found;
+      let found: Awaited<ReturnType<typeof clearLock>>;
       try {
         found = await clearLock(context.stateFile, { force: options.force === true });
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'STATE_LOCK_HELD') throw error;
         const { ParacleError } = await import('../errors.js');
         const reason = (error as Error).message.replace(/\s*\(use force to take it anyway\)\.?$/, '.');
-        throw new ParacleError('STATE_LOCK_HELD', `${reason} \`paracle lock clear --force\` takes it anyway (its holder's write is then abandoned).`);
+        throw new ParacleError(
+          'STATE_LOCK_HELD',
+          `${reason} \`paracle lock clear --force\` takes it anyway (its holder's write is then abandoned).`,
+        );
       }
       if (context.json) context.printJson({ success: true, removed: found.state !== 'free', found });
-      else context.say(found.state === 'free' ? 'paracle: no lock to clear' : `paracle: removed the lock (${describeLockStatus(found, { hint: false })})`);
+      else
+        context.say(
+          found.state === 'free'
+            ? 'paracle: no lock to clear'
+            : `paracle: removed the lock (${describeLockStatus(found, { hint: false })})`,
+        );
     });
 }

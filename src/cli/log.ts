@@ -28,6 +28,9 @@ export function register(program: Command): void {
       const context = commandContext(command);
       const removed = await clearOldChanges(context.root, options.keepDays);
       if (context.json) context.printJson({ success: true, removed, keep_days: options.keepDays });
-      else context.say(`paracle: removed ${removed} entr${removed === 1 ? 'y' : 'ies'} older than ${options.keepDays} day${options.keepDays === 1 ? '' : 's'}`);
+      else
+        context.say(
+          `paracle: removed ${removed} entr${removed === 1 ? 'y' : 'ies'} older than ${options.keepDays} day${options.keepDays === 1 ? '' : 's'}`,
+        );
     });
 }

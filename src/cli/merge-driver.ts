@@ -15,19 +15,21 @@ export function register(program: Command): void {
     .argument('<current>', "this branch's version, overwritten with the result (git's %A)")
     .argument('<other>', "the other branch's version (git's %B)")
     .argument('[path]', "the file's path in the repository, for messages (git's %P)")
-    .option('--marker-size <n>', 'length of conflict markers (git\'s %L)', integerOption('--marker-size', 1, 100), 7)
+    .option('--marker-size <n>', "length of conflict markers (git's %L)", integerOption('--marker-size', 1, 100), 7)
     .addHelpText(
       'after',
       '\nExit 0 when merged cleanly; 4 when conflict markers were left around the keys both sides changed\n' +
         "differently; git then reports the conflict. A side that is not a valid state gets git's line merge instead.",
     )
-    .action(async (base: string, current: string, other: string, path: string | undefined, options: { markerSize: number }, command: Command) => {
-      const { runMergeDriver, describeMergeOutcome } = await import('../merge-driver/run-merge-driver.js');
-      const { CliExit, EXIT } = await import('./exit-codes.js');
-      const globals = command.optsWithGlobals<GlobalOptions>();
-      const outcome = await runMergeDriver({ base, current, other }, { path, markerSize: options.markerSize });
-      if (globals.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
-      else if (!globals.quiet || outcome.kind !== 'merged') process.stderr.write(`${describeMergeOutcome(outcome)}\n`);
-      if (outcome.kind !== 'merged') throw new CliExit(EXIT.conflict);
-    });
+    .action(
+      async (base: string, current: string, other: string, path: string | undefined, options: { markerSize: number }, command: Command) => {
+        const { runMergeDriver, describeMergeOutcome } = await import('../merge-driver/run-merge-driver.js');
+        const { CliExit, EXIT } = await import('./exit-codes.js');
+        const globals = command.optsWithGlobals<GlobalOptions>();
+        const outcome = await runMergeDriver({ base, current, other }, { path, markerSize: options.markerSize });
+        if (globals.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+        else if (!globals.quiet || outcome.kind !== 'merged') process.stderr.write(`${describeMergeOutcome(outcome)}\n`);
+        if (outcome.kind !== 'merged') throw new CliExit(EXIT.conflict);
+      },
+    );
 }

@@ -16,10 +16,7 @@ export function register(program: Command): void {
     .option('--complete <item>', 'an item completed in this session (repeatable)', collect)
     .option('--start <item>', 'an item started in this session (repeatable)', collect)
     .option('--dry-run', 'print the change as a unified diff and write nothing')
-    .addHelpText(
-      'after',
-      '\nExample:\n  paracle session end --complete "API docs" --complete "CLI tests" --start "Release" --progress 60',
-    )
+    .addHelpText('after', '\nExample:\n  paracle session end --complete "API docs" --complete "CLI tests" --start "Release" --progress 60')
     .action(async (options: SessionEndOptions, command: Command) => {
       const { commandContext } = await import('./command-context.js');
       const { runSessionEnd } = await import('../sync/session-end.js');

@@ -20,10 +20,14 @@ export function register(program: Command): void {
       if (context.json) context.printJson(report);
       else if (report.ok) {
         const others = report.files.length - 1;
-        context.say(`paracle: ${report.files[0]} is valid (revision ${report.revision})${others > 0 ? `; ${others} other YAML file${others === 1 ? '' : 's'} valid` : ''}`);
+        context.say(
+          `paracle: ${report.files[0]} is valid (revision ${report.revision})${others > 0 ? `; ${others} other YAML file${others === 1 ? '' : 's'} valid` : ''}`,
+        );
       } else {
         for (const p of report.problems) {
-          process.stderr.write(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}${p.column !== undefined ? `:${p.column}` : ''}: ${p.message}\n`);
+          process.stderr.write(
+            `${p.file}${p.line !== undefined ? `:${p.line}` : ''}${p.column !== undefined ? `:${p.column}` : ''}: ${p.message}\n`,
+          );
         }
       }
       if (!report.ok) throw new CliExit(EXIT.failed);

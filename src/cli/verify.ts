@@ -4,12 +4,22 @@ import { Option, type Command } from 'commander';
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('CI check: the state file and .parac/*.yaml are valid and conflict-free, the audit log is well-formed; with --base, the revision was not rewound and the log only grew')
-    .option('--base <ref>', 'compare with this commit (e.g. origin/main): revision raised when the state changed, the log there a prefix of the log now')
-    .addOption(new Option('--format <format>', 'problem output: text (file:line:col: message on stderr) or github (::error annotations on stdout)').choices(['text', 'github']).default('text'))
+    .description(
+      'CI check: the state file and .parac/*.yaml are valid and conflict-free, the audit log is well-formed; with --base, the revision was not rewound and the log only grew',
+    )
+    .option(
+      '--base <ref>',
+      'compare with this commit (e.g. origin/main): revision raised when the state changed, the log there a prefix of the log now',
+    )
+    .addOption(
+      new Option('--format <format>', 'problem output: text (file:line:col: message on stderr) or github (::error annotations on stdout)')
+        .choices(['text', 'github'])
+        .default('text'),
+    )
     .addHelpText(
       'after',
       '\nExit 0 when everything holds, 1 otherwise. --json prints { ok, problems: [{ file, line?, message }] }.\n' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression shown in the help text
         'In GitHub Actions: paracle verify --base origin/${{ github.base_ref }} --format github',
     )
     .action(async (options: { base?: string; format: 'text' | 'github' }, command: Command) => {

@@ -100,7 +100,8 @@ function areas(value: unknown, file: string): AreaDefinition[] {
     const where = `areas.${name}`;
     if (Array.isArray(spec) || typeof spec === 'string') return { name, paths: globs(spec, where, file), label: defaultLabel(name) };
     const fields = mapping(spec, where, file);
-    for (const key of Object.keys(fields)) if (key !== 'paths' && key !== 'label') throw unknownKey(file, `${where}.${key}`, ['paths', 'label']);
+    for (const key of Object.keys(fields))
+      if (key !== 'paths' && key !== 'label') throw unknownKey(file, `${where}.${key}`, ['paths', 'label']);
     const label = fields.label ?? defaultLabel(name);
     if (typeof label !== 'string' || label.trim() === '') throw new HooksConfigError(file, `${where}.label must be a non-empty string`);
     return { name, paths: globs(fields.paths, `${where}.paths`, file), label };

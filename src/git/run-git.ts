@@ -101,7 +101,11 @@ export async function runGit(args: readonly string[], options: GitOptions): Prom
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
-      reject(new GitCommandError(args, null, '', `could not run git ${args.find((a) => !a.startsWith('-')) ?? ''}: ${error.message}`, { cause: error }));
+      reject(
+        new GitCommandError(args, null, '', `could not run git ${args.find((a) => !a.startsWith('-')) ?? ''}: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(out).toString('utf8');

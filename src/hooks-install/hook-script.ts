@@ -27,6 +27,7 @@ export function renderHookBlock(options: HookBlockOptions): string {
   const root = options.root === null ? '' : ` --root ${shellQuote(options.root)}`;
   return [
     `${BLOCK_START} (written by \`paracle install\`; PARACLE=0 or HUSKY=0 turns it off)`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the hook script
     'if [ "${PARACLE-}" != 0 ]; then',
     `  paracle_hook="${entry}"`,
     `  if [ -f "$paracle_hook" ]; then node "$paracle_hook"${root} "$@"; else echo "paracle: ${options.hook} skipped: paracle-hooks is not installed (run npm install)" >&2; fi`,

@@ -34,9 +34,7 @@ export interface InstallOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type InstallReport =
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'installed'; changes: string[]; notes: string[] };
+export type InstallReport = { kind: 'skipped'; reason: string } | { kind: 'installed'; changes: string[]; notes: string[] };
 
 export async function installHooks(options: InstallOptions = {}): Promise<InstallReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -49,7 +47,9 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   try {
     layout = await readRepoLayout(packageDir, 'clean');
   } catch (error) {
-    throw new ParacleError('NOT_A_GIT_REPOSITORY', `${packageDir} is not inside a git repository; run \`git init\` first`, { cause: error });
+    throw new ParacleError('NOT_A_GIT_REPOSITORY', `${packageDir} is not inside a git repository; run \`git init\` first`, {
+      cause: error,
+    });
   }
   const toolkit = findInstalledToolkit(packageDir, layout.topLevel);
   const changes: string[] = [];
@@ -166,7 +166,11 @@ async function writeHookBlocks(
     await writeFile(file, next);
     if (existing === null) await chmod(file, 0o755);
     const name = toPosix(relative(layout.topLevel, file));
-    changes.push(existing === null ? `${name}: created, runs the paracle ${hook} hook` : `${name}: paracle ${hook} hook ${existing.includes('# >>> paracle-hooks') ? 'updated' : 'added (existing content kept)'}`);
+    changes.push(
+      existing === null
+        ? `${name}: created, runs the paracle ${hook} hook`
+        : `${name}: paracle ${hook} hook ${existing.includes('# >>> paracle-hooks') ? 'updated' : 'added (existing content kept)'}`,
+    );
   }
 }
 
@@ -209,7 +213,7 @@ async function ensurePrepareScript(packageDir: string, layout: RepoLayout, chang
 
 function isExecutableFile(file: string): boolean {
   const stat = statSync(file, { throwIfNoEntry: false });
-  return stat !== undefined && stat.isFile() && (stat.mode & 0o111) !== 0;
+  return stat?.isFile() === true && (stat.mode & 0o111) !== 0;
 }
 
 function toPosix(path: string): string {

@@ -84,7 +84,9 @@ export async function setUpMergeDriver(layout: RepoLayout, toolkit: string, pack
   const next = upsertMergeAttributes(existing, mergeAttributesBlock(paracFromTop(layout.topLevel, packageDir)));
   if (next === existing) return;
   await writeFile(file, next);
-  changes.push(`.gitattributes: current_state.yaml merges with merge=${MERGE_DRIVER}, state_changes.jsonl and changelog.md with merge=union (commit it)`);
+  changes.push(
+    `.gitattributes: current_state.yaml merges with merge=${MERGE_DRIVER}, state_changes.jsonl and changelog.md with merge=union (commit it)`,
+  );
 }
 
 /**

@@ -9,7 +9,7 @@ import { addChangelogEntry } from '../tasks/changelog.js';
 import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
 import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
-import { type StateEdit } from '../tasks/state-edits.js';
+import type { StateEdit } from '../tasks/state-edits.js';
 import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
 import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
 import { isStateScratchPath } from './state-scratch-paths.js';
@@ -73,16 +73,23 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
     if (error instanceof StateParseError) {
       // The hook must not write over a file it cannot read; say how to get the commit through.
       const position = error.line !== undefined ? { line: error.line, column: error.column ?? 1 } : undefined;
-      throw new StateParseError(error.file, `${error.reason}; fix the file, or commit without the hooks: git commit --no-verify`, position, {
-        cause: error,
-      });
+      throw new StateParseError(
+        error.file,
+        `${error.reason}; fix the file, or commit without the hooks: git commit --no-verify`,
+        position,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
 }
 
 function refuseStagedScratchFiles(status: WorkingTreeStatus): void {
-  const bad = status.entries.filter((e) => e.staged !== '.' && e.staged !== 'D' && e.kind !== 'untracked' && e.kind !== 'ignored' && isStateScratchPath(e.path));
+  const bad = status.entries.filter(
+    (e) => e.staged !== '.' && e.staged !== 'D' && e.kind !== 'untracked' && e.kind !== 'ignored' && isStateScratchPath(e.path),
+  );
   if (bad.length === 0) return;
   const names = bad.map((e) => JSON.stringify(e.path)).join(', ');
   throw new HookRefusedError(

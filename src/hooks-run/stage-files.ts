@@ -1,12 +1,5 @@
 import { existsSync } from 'node:fs';
-import {
-  readBlob,
-  readIndexEntries,
-  setIndexEntries,
-  stageTrackedFiles,
-  writeBlob,
-  type IndexEntry,
-} from '../git/index-files.js';
+import { readBlob, readIndexEntries, setIndexEntries, stageTrackedFiles, writeBlob, type IndexEntry } from '../git/index-files.js';
 import { partialCommitRealIndex } from '../git/repo-layout.js';
 
 /**
@@ -82,7 +75,10 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
         add.push(change.repoPath);
         continue;
       }
-      index.entries ??= await readIndexEntries(index, changes.map((c) => c.repoPath));
+      index.entries ??= await readIndexEntries(
+        index,
+        changes.map((c) => c.repoPath),
+      );
       const entry = index.entries.get(change.repoPath);
       const how = await classify(entry, change);
       if (how === 'working-tree') add.push(change.repoPath);

@@ -70,11 +70,7 @@ export function validateStateChange(input: unknown, index = 0): asserts input is
  * The entry as it is written: the known fields first, in the Python original's order, so lines from both tools
  * read alike; missing `timestamp` / `process_id` are filled in.
  */
-export function completeStateChange(
-  input: StateChangeInput,
-  fill: { timestamp: string; processId: number },
-  index = 0,
-): StateChangeEntry {
+export function completeStateChange(input: StateChangeInput, fill: { timestamp: string; processId: number }, index = 0): StateChangeEntry {
   validateStateChange(input, index);
   const { timestamp, process_id, change_type, description, old_value, new_value, revision, ...extra } = input;
   const known: Record<string, unknown> = {
@@ -106,7 +102,7 @@ export function formatAuditLines(entries: readonly StateChangeEntry[], index = 0
         cause: error,
       });
     }
-    out += json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') + '\n';
+    out += `${json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}\n`;
   });
   return out;
 }

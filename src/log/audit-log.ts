@@ -132,11 +132,7 @@ export async function clearOldChanges(paracRoot: string, keepDays = 30): Promise
  * does not (an older paracle appending with plain `open('a')`), the rename is abandoned if the log grew or was
  * replaced since it was read, and the caller tries again.
  */
-async function rewriteWithoutOldEntries(
-  file: string,
-  cutoff: number,
-  lock: StateLock,
-): Promise<number | 'changed-underneath'> {
+async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: StateLock): Promise<number | 'changed-underneath'> {
   const before = await statOrNull(file);
   if (before === null) return 0;
   const bytes = await readLogBytes(file);

@@ -186,7 +186,9 @@ class NodeRanges {
     } else {
       const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
       const items = (parent as { items?: Array<{ key: unknown; value: unknown }> } | null)?.items;
-      const pair = Array.isArray(items) ? items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === last) : undefined;
+      const pair = Array.isArray(items)
+        ? items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === last)
+        : undefined;
       if (!pair || !isNode(pair.key) || !pair.key.range) return null;
       from = pair.key.range[0];
       to = isNode(pair.value) && pair.value.range ? pair.value.range[1] : pair.key.range[1];

@@ -62,7 +62,10 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
   const snapshot = merge.conflicts.filter((conflict) => isCheckoutSnapshot(conflict.path));
   if (snapshot.length > 0 && layoutIsCurrent) {
     // The merged data holds the other branch's snapshot: put the current branch's back.
-    const next = withPutBackValues(merged, snapshot.map((conflict) => locateConflict(conflict, { ...sides, merged })));
+    const next = withPutBackValues(
+      merged,
+      snapshot.map((conflict) => locateConflict(conflict, { ...sides, merged })),
+    );
     text = rewriteYaml(text, merged, next);
     merged = next;
   }

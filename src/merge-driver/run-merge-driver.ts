@@ -41,7 +41,7 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
   const path = options.path ?? 'current_state.yaml';
   const cwd = options.cwd ?? process.cwd();
   const [base, current, other] = await Promise.all([files.base, files.current, files.other].map((file) => readFile(file, 'utf8')));
-  let result;
+  let result: Awaited<ReturnType<typeof mergeStateTexts>>;
   try {
     result = await mergeStateTexts({ base: base!, current: current!, other: other!, path, markerSize: options.markerSize });
   } catch (error) {

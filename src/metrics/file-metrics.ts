@@ -18,10 +18,25 @@ export const ALWAYS_EXCLUDED = ['.parac/', '.git/', '**/node_modules/', '**/.git
 
 export const DEFAULT_FILE_METRICS: readonly FileMetric[] = [
   { name: 'total_files', include: ['**'], exclude: [] },
-  { name: 'source_files', include: ['src/', 'lib/', 'packages/', 'app/', 'cmd/', 'internal/', 'pkg/'], exclude: ['**/test/', '**/tests/', '**/*.test.*', '**/*.spec.*', '**/*_test.*', '**/test_*.*'] },
+  {
+    name: 'source_files',
+    include: ['src/', 'lib/', 'packages/', 'app/', 'cmd/', 'internal/', 'pkg/'],
+    exclude: ['**/test/', '**/tests/', '**/*.test.*', '**/*.spec.*', '**/*_test.*', '**/test_*.*'],
+  },
   {
     name: 'test_files',
-    include: ['test/', 'tests/', 'spec/', '**/__tests__/', '**/test/', '**/tests/', '**/*.test.*', '**/*.spec.*', '**/*_test.*', '**/test_*.*'],
+    include: [
+      'test/',
+      'tests/',
+      'spec/',
+      '**/__tests__/',
+      '**/test/',
+      '**/tests/',
+      '**/*.test.*',
+      '**/*.spec.*',
+      '**/*_test.*',
+      '**/test_*.*',
+    ],
     exclude: [],
   },
   { name: 'documentation_files', include: ['docs/', 'doc/', '**/*.md', '**/*.rst', '**/*.adoc'], exclude: [] },

@@ -46,11 +46,7 @@ export interface MergeContext {
 /** Top-level keys whose values only ever grow: both writers moved them forward, so the larger is right. */
 const MONOTONIC_KEYS = new Set(['revision', 'snapshot_date']);
 
-export function mergeData(
-  base: Record<string, unknown>,
-  ours: Record<string, unknown>,
-  theirs: Record<string, unknown>,
-): DataMerge {
+export function mergeData(base: Record<string, unknown>, ours: Record<string, unknown>, theirs: Record<string, unknown>): DataMerge {
   const context: MergeContext = { conflicts: [] };
   const merged = mergeValue([], base, ours, theirs, context);
   return {
@@ -113,9 +109,7 @@ export function changedPaths(before: unknown, after: unknown, prefix = ''): stri
   if (isDeepStrictEqual(before, after)) return [];
   if (!isRecord(before) || !isRecord(after)) return [prefix];
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-  return keys.flatMap((key) =>
-    changedPaths(entry(before, key), entry(after, key), prefix === '' ? key : `${prefix}.${key}`),
-  );
+  return keys.flatMap((key) => changedPaths(entry(before, key), entry(after, key), prefix === '' ? key : `${prefix}.${key}`));
 }
 
 export function same(a: Maybe, b: Maybe): boolean {
@@ -131,4 +125,3 @@ function entry(record: Record<string, unknown>, key: string): Maybe {
 export function visible(value: Maybe): unknown {
   return value === ABSENT ? undefined : value;
 }
-

@@ -17,13 +17,7 @@ import { ABSENT, mergeValue, type MergeContext, type MergePath } from './merge-d
  * - Order: the file's (theirs') order, unless only ours reordered the items both kept. If both
  *   reordered them differently, ours' order wins and the clash is reported.
  */
-export function mergeLists(
-  path: MergePath,
-  base: unknown[],
-  ours: unknown[],
-  theirs: unknown[],
-  context: MergeContext,
-): unknown[] {
+export function mergeLists(path: MergePath, base: unknown[], ours: unknown[], theirs: unknown[], context: MergeContext): unknown[] {
   const b = keyed(base);
   const o = keyed(ours);
   const t = keyed(theirs);
@@ -108,12 +102,7 @@ export function canonicalJson(value: unknown): string {
  * any other goes after the item that preceded it there, past the items added at that spot
  * before it, so both sides' additions at one spot stay together, `leading`'s first.
  */
-function interleave(
-  leading: string[],
-  following: string[],
-  inBase: (key: string) => boolean,
-  kept: (key: string) => boolean,
-): string[] {
+function interleave(leading: string[], following: string[], inBase: (key: string) => boolean, kept: (key: string) => boolean): string[] {
   const result = [...leading];
   const placed = new Set(result);
   const shared = (key: string) => inBase(key) && placed.has(key);

@@ -28,18 +28,12 @@ export interface ReconcileLabels {
   theirs?: string;
 }
 
-export async function reconcileStates(
-  base: string,
-  ours: string,
-  theirs: string,
-  labels: ReconcileLabels = {},
-): Promise<ReconcileResult> {
+export async function reconcileStates(base: string, ours: string, theirs: string, labels: ReconcileLabels = {}): Promise<ReconcileResult> {
   const baseData = parseOrEmpty(base, labels.base ?? 'base');
   const oursData = parseStateText(ours, labels.ours ?? 'ours').data;
   const theirsData = parseOrEmpty(theirs, labels.theirs ?? 'theirs');
   const { merged, conflicts, mergedKeys } = mergeData(baseData, oursData, theirsData);
-  const text =
-    theirs.trim() === '' ? new Document(merged).toString({ lineWidth: 0 }) : rewriteYaml(theirs, theirsData, merged);
+  const text = theirs.trim() === '' ? new Document(merged).toString({ lineWidth: 0 }) : rewriteYaml(theirs, theirsData, merged);
   return { text, conflicts, mergedKeys, data: merged };
 }
 
@@ -94,8 +88,5 @@ export function reconcileAuditEntry(
 
 /** `current_phase.completed[3]`: how a person would point at the value. */
 export function formatPath(path: ReadonlyArray<string | number>): string {
-  return path.reduce<string>(
-    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`),
-    '',
-  );
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`), '');
 }

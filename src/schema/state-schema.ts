@@ -28,8 +28,7 @@ const percentage = {
 export const STATE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'paracle current_state.yaml',
-  description:
-    'The project state kept in .parac/memory/context/current_state.yaml. Keys not listed here are allowed and kept as they are.',
+  description: 'The project state kept in .parac/memory/context/current_state.yaml. Keys not listed here are allowed and kept as they are.',
   type: 'object',
   additionalProperties: true,
   properties: {

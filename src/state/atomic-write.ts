@@ -71,11 +71,7 @@ async function syncFolder(folder: string): Promise<void> {
  * old file's mode (and owner, when running as root), renamed over the target, then the folder fsynced.
  * On any failure the temp file is removed and a `StateWriteError` (with the cause) is thrown.
  */
-export async function writeFileAtomic(
-  file: string,
-  data: string | Buffer,
-  options: WriteFileAtomicOptions = {},
-): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer, options: WriteFileAtomicOptions = {}): Promise<void> {
   let step = 'resolve the file to write';
   let temp: string | undefined;
   let handle: FileHandle | undefined;

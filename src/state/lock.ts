@@ -163,9 +163,7 @@ class HeldStateLock implements StateLock {
     if (!this.#compromised) {
       const found = readLockRecord(this.lockPath);
       if (found?.token !== this.record.token) {
-        const now = found
-          ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}`
-          : 'its lock is gone';
+        const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
         this.markCompromised(
           Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
             code: 'ECOMPROMISED',
@@ -228,9 +226,9 @@ function tryTake(attempt: Attempt): HeldStateLock | null {
         onCompromised: (error: Error) => held?.markCompromised(error),
       });
       held = new HeldStateLock(file, lockPath, record, release, fsAdapter);
-      holdsInThisProcess.get(lockPath)?.markCompromised(
-        new Error(`the lock ${lockPath} was removed while held and has been taken again in this process`),
-      );
+      holdsInThisProcess
+        .get(lockPath)
+        ?.markCompromised(new Error(`the lock ${lockPath} was removed while held and has been taken again in this process`));
       holdsInThisProcess.set(lockPath, held);
       return held;
     } catch (error) {
@@ -271,7 +269,8 @@ function timeoutError(attempt: Attempt, timeoutMs: number, ticket: QueueTicket |
   const advice = 'Wait for it to finish and retry, or check that process; a holder that has died is taken over automatically.';
   if (stat && record) {
     const holder = toLockHolder(record);
-    const otherHost = record.host !== currentHost() ? ` (another host: taken over once not refreshed for ${formatSeconds(attempt.staleMs)})` : '';
+    const otherHost =
+      record.host !== currentHost() ? ` (another host: taken over once not refreshed for ${formatSeconds(attempt.staleMs)})` : '';
     return new StateLockError(`${waited}: held by ${describeHolder(holder, holdAgeMs(record, stat))}${otherHost}. ${advice}`, file, holder);
   }
   if (stat) {
@@ -325,11 +324,7 @@ export async function acquireStateLock(stateFile: string, options: StateLockOpti
 }
 
 /** Runs `fn` holding the lock; releases it however `fn` ends. */
-export async function withStateLock<T>(
-  stateFile: string,
-  options: StateLockOptions,
-  fn: (lock: StateLock) => Promise<T>,
-): Promise<T> {
+export async function withStateLock<T>(stateFile: string, options: StateLockOptions, fn: (lock: StateLock) => Promise<T>): Promise<T> {
   const lock = await acquireStateLock(stateFile, options);
   let result: T;
   try {
@@ -429,9 +424,7 @@ export async function clearLock(stateFile: string, options: { force: boolean }):
         found.holder,
       );
     }
-    const removal = removeLockIf(lockPath, scratchPathFor(file), (record, stat) =>
-      isSameHold(hold, { record, stat }),
-    );
+    const removal = removeLockIf(lockPath, scratchPathFor(file), (record, stat) => isSameHold(hold, { record, stat }));
     if (removal !== 'kept') break;
     // Someone took the lock between the look and the removal: judge the new hold.
   }

@@ -192,10 +192,7 @@ export class ParacState {
       throw new RangeError(`severity must be one of ${BLOCKER_SEVERITIES.join(', ')}, got ${severity}`);
     }
     const blockers = this.mutableList(['blockers']);
-    const highest = Math.max(
-      0,
-      ...blockers.map((b) => Number(/^blocker_(\d+)$/.exec(String(isRecord(b) ? b.id : ''))?.[1] ?? 0)),
-    );
+    const highest = Math.max(0, ...blockers.map((b) => Number(/^blocker_(\d+)$/.exec(String(isRecord(b) ? b.id : ''))?.[1] ?? 0)));
     const id = `blocker_${highest + 1}`;
     const blocker: Blocker = { id, description, severity, added: today() };
     blockers.push(blocker);
@@ -264,4 +261,3 @@ export class ParacState {
     else defineData(node as Record<string, unknown>, String(last), value);
   }
 }
-

@@ -109,7 +109,10 @@ export function writeSections(
       if (!Object.hasOwn(before, key)) throw new Error(`${key} was changed but not read: list it in the keys to read`);
       continue;
     }
-    const anchor = afterKeys.slice(0, i).reverse().find((k) => byKey.has(k));
+    const anchor = afterKeys
+      .slice(0, i)
+      .reverse()
+      .find((k) => byKey.has(k));
     if (anchor === undefined) return null;
     followers.set(anchor, [...(followers.get(anchor) ?? []), key]);
   }

@@ -113,7 +113,8 @@ export async function saveState(state: ParacState, paracRoot?: string, options: 
   const checkConflict = options.checkConflict ?? true;
   return withLock(file, options.timeout, async (lock) => {
     const diskText = await readText(file);
-    const disk = diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
+    const disk =
+      diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
       if (options.onConflict === 'reconcile') return saveReconciled(state, root, file, lock, disk);
@@ -149,9 +150,7 @@ export async function updateState(
     const state = new ParacState(disk);
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
-    const entries = options.audit
-      ? [overrideEntry(options.audit)]
-      : auditEntries(state.changes, state.original, state.data);
+    const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, options.minRevision, partial?.cut);
     adopt(state, written);
     await options.afterWrite?.(written);
@@ -275,11 +274,7 @@ function overrideEntry(audit: AuditOverride): RecordedChange {
 }
 
 /** What a save logs: the domain changes, or one `update` entry naming the keys that changed. */
-function auditEntries(
-  changes: RecordedChange[],
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
-): RecordedChange[] {
+function auditEntries(changes: RecordedChange[], before: Record<string, unknown>, after: Record<string, unknown>): RecordedChange[] {
   if (changes.length > 0) return changes;
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
     (key) => key !== 'revision' && !isDeepStrictEqual(before[key], after[key]),
@@ -311,7 +306,8 @@ async function saveReconciled(state: ParacState, root: string, file: string, loc
     if (disk.text === '' && state.source !== '') {
       // Merging into "nothing" would write a stub holding only this save's keys.
       throw new StateConflictError(file, state.revision, 0, {
-        detail: 'The state file was removed since it was loaded; not recreating it from a partial merge. Restore it (e.g. git checkout) and retry.',
+        detail:
+          'The state file was removed since it was loaded; not recreating it from a partial merge. Restore it (e.g. git checkout) and retry.',
       });
     }
     const merge = mergeData(state.original, state.data, disk.data);

@@ -264,9 +264,7 @@ function alignMiddle(before: unknown[], after: unknown[]): AlignStep[] {
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
   for (let i = n - 1; i >= 0; i -= 1) {
     for (let j = m - 1; j >= 0; j -= 1) {
-      lcs[i]![j] = isDeepStrictEqual(before[i], after[j])
-        ? lcs[i + 1]![j + 1]! + 1
-        : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+      lcs[i]![j] = isDeepStrictEqual(before[i], after[j]) ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
     }
   }
   const steps: AlignStep[] = [];
@@ -360,7 +358,10 @@ function ensureEndsWithNewline(item: Item): void {
     if (last.end.at(-1)?.type !== 'newline') last.end.push(newlineToken());
     return;
   }
-  if (last && (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')) {
+  if (
+    last &&
+    (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')
+  ) {
     last.end = [newlineToken()];
     return;
   }

@@ -67,9 +67,7 @@ export async function initWorkspace(
     // Checked again under the lock: two inits racing must not both write.
     if (existsSync(file)) throw alreadyThere(file);
     await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-    await appendStateChanges(root, [
-      { change_type: 'init', description: `Created the state file for ${project.name}`, revision: 0 },
-    ]);
+    await appendStateChanges(root, [{ change_type: 'init', description: `Created the state file for ${project.name}`, revision: 0 }]);
   });
   return { file, project: project.name, revision: 0 };
 }

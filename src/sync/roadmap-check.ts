@@ -50,7 +50,10 @@ export function checkRoadmapAlignment(state: Record<string, unknown>, roadmap: u
   }
   const plannedName = scalarText(planned.name);
   if (plannedName !== null && (phase.name === undefined || phase.name === null || phase.name === '')) {
-    findings.push({ message: `current_phase.name is missing; the roadmap calls ${stateId} "${plannedName}"`, fix: { path: ['current_phase', 'name'], value: plannedName } });
+    findings.push({
+      message: `current_phase.name is missing; the roadmap calls ${stateId} "${plannedName}"`,
+      fix: { path: ['current_phase', 'name'], value: plannedName },
+    });
   }
   const plannedStatus = scalarText(planned.status);
   const status = scalarText(phase.status);

@@ -81,7 +81,9 @@ export async function runSync(
   }
   const roadmap = options.roadmap ? await roadmapFacts(target.root, state.data) : { findings: [], errors: [] };
   const fixes = options.autoFix ? roadmap.findings.flatMap((f) => (f.fix ? [f.fix] : [])) : [];
-  const warnings = roadmap.findings.map((f) => (f.fix && options.autoFix ? `${f.message} (fixed)` : f.fix ? `${f.message} (--auto-fix fixes this)` : f.message));
+  const warnings = roadmap.findings.map((f) =>
+    f.fix && options.autoFix ? `${f.message} (fixed)` : f.fix ? `${f.message} (--auto-fix fixes this)` : f.message,
+  );
 
   const changes = applyEdits(state, [...git.edits, ...metrics.edits, ...fixes]);
   if (changes.length > 0) changes.push(...applyEdits(state, [{ path: ['snapshot_date'], value: today() }]));
@@ -103,7 +105,11 @@ export async function runSync(
     const { unifiedDiff } = await import('../hooks-run/unified-diff.js');
     const preview = previewSave(state);
     const shown = relative(process.cwd(), target.stateFile) || target.stateFile;
-    return { ...report, revision: preview.revision, diff: unifiedDiff(preview.before, preview.after, { from: `a/${shown}`, to: `b/${shown}` }) };
+    return {
+      ...report,
+      revision: preview.revision,
+      diff: unifiedDiff(preview.before, preview.after, { from: `a/${shown}`, to: `b/${shown}` }),
+    };
   }
 
   state.changes = [
@@ -168,8 +174,7 @@ async function gitFacts(projectDir: string, top: string | null, target: { root: 
  * counts as ours when it holds one of our files.
  */
 export function hasUncommittedChanges(status: WorkingTreeStatus, ownFiles: readonly string[]): boolean {
-  const isOwn = (path: string) =>
-    ownFiles.some((own) => path.startsWith(own) || (path.endsWith('/') && own.startsWith(path)));
+  const isOwn = (path: string) => ownFiles.some((own) => path.startsWith(own) || (path.endsWith('/') && own.startsWith(path)));
   return status.entries.some((entry) => entry.kind !== 'ignored' && !isOwn(entry.path));
 }
 
@@ -200,7 +205,10 @@ async function roadmapFacts(root: string, state: Record<string, unknown>): Promi
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
-    return { findings: [], errors: [{ source: 'roadmap', message: `${file}${at ? `:${at.line}:${at.col}` : ''}: ${error.message.split('\n')[0]}` }] };
+    return {
+      findings: [],
+      errors: [{ source: 'roadmap', message: `${file}${at ? `:${at.line}:${at.col}` : ''}: ${error.message.split('\n')[0]}` }],
+    };
   }
   return { findings: checkRoadmapAlignment(state, doc.toJS({ maxAliasCount: 100 })), errors: [] };
 }

@@ -81,7 +81,9 @@ export async function runSessionEnd(context: CommandContext, options: SessionEnd
   if (context.json) {
     context.printJson({ success: true, changed: wrote, revision: state.revision, previous_revision: previous, ...summary });
   } else {
-    context.say(wrote ? `paracle: ${shown} rev ${previous} → ${state.revision} (${describeSessionEnd(summary!)})` : 'paracle: nothing to change');
+    context.say(
+      wrote ? `paracle: ${shown} rev ${previous} → ${state.revision} (${describeSessionEnd(summary!)})` : 'paracle: nothing to change',
+    );
   }
 }
 

@@ -73,7 +73,10 @@ export function checkStateFields(data: Record<string, unknown>): FieldProblem[] 
           report([...where, 'description'], `blockers[${i}].description must be a string, found ${describe(blocker.description)}`);
         }
         if (blocker.severity !== undefined && !BLOCKER_SEVERITIES.includes(blocker.severity as string)) {
-          report([...where, 'severity'], `blockers[${i}].severity must be one of ${BLOCKER_SEVERITIES.join(', ')}, found ${describe(blocker.severity)}`);
+          report(
+            [...where, 'severity'],
+            `blockers[${i}].severity must be one of ${BLOCKER_SEVERITIES.join(', ')}, found ${describe(blocker.severity)}`,
+          );
         }
       });
     }
@@ -81,7 +84,8 @@ export function checkStateFields(data: Record<string, unknown>): FieldProblem[] 
 
   checkStringList(at('next_actions'), ['next_actions'], report);
   const metrics = at('metrics');
-  if (metrics !== undefined && metrics !== null && !isRecord(metrics)) report(['metrics'], `metrics must be a mapping, found ${describe(metrics)}`);
+  if (metrics !== undefined && metrics !== null && !isRecord(metrics))
+    report(['metrics'], `metrics must be a mapping, found ${describe(metrics)}`);
 
   const repository = at('repository');
   if (repository !== undefined && repository !== null) {
@@ -89,7 +93,13 @@ export function checkStateFields(data: Record<string, unknown>): FieldProblem[] 
     else {
       optional(repository.branch, ['repository', 'branch'], report, (v) => typeof v === 'string', 'a string');
       optional(repository.last_commit, ['repository', 'last_commit'], report, (v) => typeof v === 'string', 'a string');
-      optional(repository.has_uncommitted_changes, ['repository', 'has_uncommitted_changes'], report, (v) => typeof v === 'boolean', 'true or false');
+      optional(
+        repository.has_uncommitted_changes,
+        ['repository', 'has_uncommitted_changes'],
+        report,
+        (v) => typeof v === 'boolean',
+        'true or false',
+      );
     }
   }
   return problems;
@@ -115,7 +125,8 @@ function checkStringList(value: unknown, path: ValuePath, report: (path: ValuePa
   }
   value.forEach((item, i) => {
     if (typeof item === 'string') return;
-    const hint = isRecord(item) && Object.keys(item).length === 1 ? ' (an unquoted ": " inside an item makes it a mapping: quote the item)' : '';
+    const hint =
+      isRecord(item) && Object.keys(item).length === 1 ? ' (an unquoted ": " inside an item makes it a mapping: quote the item)' : '';
     report([...path, i], `${name}[${i}] must be a string, found ${describe(item)}${hint}`);
   });
 }
@@ -133,7 +144,8 @@ function isCalendarDate(text: string): boolean {
 }
 
 export function percentOf(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(/^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value)?.[1] ?? NaN) : NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' ? Number(/^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value)?.[1] ?? NaN) : NaN;
   return Number.isFinite(n) && n >= 0 && n <= 100 ? n : null;
 }
 

@@ -28,7 +28,6 @@ export interface ValidationReport {
   problems: Problem[];
 }
 
-
 export async function validateWorkspace(root: string, show: (file: string) => string = (f) => f): Promise<ValidationReport> {
   const stateFile = stateFilePath(root);
   const problems: Problem[] = [];
@@ -40,7 +39,10 @@ export async function validateWorkspace(root: string, show: (file: string) => st
     stateText = await readFile(stateFile, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    problems.push({ file: show(stateFile), message: missing ? 'no state file; run `paracle init` to create one' : `cannot read: ${(error as Error).message}` });
+    problems.push({
+      file: show(stateFile),
+      message: missing ? 'no state file; run `paracle init` to create one' : `cannot read: ${(error as Error).message}`,
+    });
   }
   if (stateText !== null) {
     try {
@@ -67,7 +69,14 @@ export async function validateWorkspace(root: string, show: (file: string) => st
 export function checkYamlText(text: string, file: string): Problem[] {
   const marker = firstConflictMarker(text);
   if (marker !== null) {
-    return [{ file, line: marker.line, column: 1, message: `git conflict marker "${marker.marker}": finish the merge, then \`git add\` the file` }];
+    return [
+      {
+        file,
+        line: marker.line,
+        column: 1,
+        message: `git conflict marker "${marker.marker}": finish the merge, then \`git add\` the file`,
+      },
+    ];
   }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
@@ -104,7 +113,7 @@ function locator(text: string): (path: ValuePath) => { line?: number; column?: n
 async function yamlFilesUnder(root: string): Promise<string[]> {
   const found: string[] = [];
   async function visit(dir: string): Promise<void> {
-    let entries;
+    let entries: import('node:fs').Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {

@@ -27,7 +27,12 @@ export function checkAuditLogAppendOnly(file: string, baseRef: string, baseText:
   if (baseText === null || baseText === '') return [];
   const base = logLines(baseText);
   if (currentText === null) {
-    return [{ file, message: `the audit log was deleted since ${baseRef} (it had ${base.length} line${base.length === 1 ? '' : 's'}); it is append-only: restore it` }];
+    return [
+      {
+        file,
+        message: `the audit log was deleted since ${baseRef} (it had ${base.length} line${base.length === 1 ? '' : 's'}); it is append-only: restore it`,
+      },
+    ];
   }
   const current = logLines(currentText);
   let prefix = 0;
@@ -49,7 +54,13 @@ export function checkAuditLogAppendOnly(file: string, baseRef: string, baseText:
         : candidate === undefined || candidate === base[i + 1]
           ? 'was removed'
           : 'was edited or removed';
-    return [{ file, line, message: `line ${line} of the audit log at ${baseRef} ${how}: the log is append-only; restore the lines ${baseRef} has and only add new ones` }];
+    return [
+      {
+        file,
+        line,
+        message: `line ${line} of the audit log at ${baseRef} ${how}: the log is append-only; restore the lines ${baseRef} has and only add new ones`,
+      },
+    ];
   }
   return [];
 }

@@ -42,7 +42,7 @@ export function recoveryHint(file: string, kind: MarkedFileKind, labels: string[
   }
   if (kind === 'state') {
     return (
-      'this merge ran without paracle\'s merge driver (a clone where `paracle install` never ran?). ' +
+      "this merge ran without paracle's merge driver (a clone where `paracle install` never ran?). " +
       `While the merge is in progress: run \`paracle install\`, then \`git checkout -m -- ${file}\` redoes the file's merge key by key; ` +
       'otherwise keep the right lines, delete the markers (and raise revision above both sides), then `git add` the file'
     );

@@ -25,9 +25,10 @@ export function checkRevisionNotRewound(input: RevisionCheckInput): Problem[] {
   if (baseText === null || currentText === null || current === null || baseText === currentText) return [];
   const base = baseRevision(baseText);
   if (base === null || current > base) return [];
-  const problem = current === base
-    ? `revision is still ${current}, as at ${input.baseRef}, though the state changed since: every change must raise it (the paracle library and hooks do)`
-    : `revision ${current} is below ${base} at ${input.baseRef}: the state was rewound (a reset, or an older copy taken in a merge?)`;
+  const problem =
+    current === base
+      ? `revision is still ${current}, as at ${input.baseRef}, though the state changed since: every change must raise it (the paracle library and hooks do)`
+      : `revision ${current} is below ${base} at ${input.baseRef}: the state was rewound (a reset, or an older copy taken in a merge?)`;
   return [
     {
       file: input.file,

@@ -14,7 +14,7 @@ const OLD = new Date(Date.now() - 60 * 86_400_000).toISOString();
 function description(seq) {
   // 0 to ~8 KB, with multi-byte characters so a split line would also break UTF-8.
   const size = (seq * 977 + tag.length * 131) % 8000;
-  return `${tag}#${seq} ` + 'é🚀x'.repeat(Math.floor(size / 4));
+  return `${tag}#${seq} ${'é🚀x'.repeat(Math.floor(size / 4))}`;
 }
 
 async function run() {

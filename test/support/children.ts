@@ -130,7 +130,9 @@ export function stress(short: number, long: number): number {
  * plugin or a long CLI run would; resolves once it holds the lock.
  */
 export async function holdStateLock(stateFile: string, command: string): Promise<ChildProcess> {
-  const holder = spawn(process.execPath, [childScript('hold-state-lock.mjs'), stateFile, command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, [childScript('hold-state-lock.mjs'), stateFile, command], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     holder.stdout!.once('data', () => resolve());
     holder.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
