@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { packAndInstall } from './packed-package.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** An empty HOME with an empty global git config, made once for the whole run. */
     isolatedHome: string;
+    /** The `npm pack` tarball of this checkout and a scratch project that installed it (see packed-package.ts). */
+    packed: { tarball: string; project: string };
   }
 }
 
@@ -17,7 +20,7 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /**
  * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
  * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
- * some.test.ts` after an edit tests the edit).
+ * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once.
  */
 export default function setup(project: TestProject): () => void {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,5 +30,10 @@ export default function setup(project: TestProject): () => void {
   const home = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-home-')));
   writeFileSync(join(home, 'gitconfig'), '');
   project.provide('isolatedHome', home);
-  return () => rmSync(home, { recursive: true, force: true });
+  const packedRoot = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-packed-')));
+  project.provide('packed', packAndInstall(PROJECT_ROOT, packedRoot));
+  return () => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(packedRoot, { recursive: true, force: true });
+  };
 }

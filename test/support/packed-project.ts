@@ -1,0 +1,19 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { tempDir } from './fixtures.js';
+
+/** The `npm pack` tarball of this checkout, made once for the run by the global setup. */
+export function packedTarball(): string {
+  return inject('packed').tarball;
+}
+
+/**
+ * A fresh copy of a scratch project that installed the packed tarball as a devDependency
+ * (`package.json` and `node_modules/`, nothing else: no git repository, no `.parac/`). Returns its folder.
+ */
+export function copyPackedProject(prefix = 'paracle-packed-'): string {
+  const dir = join(tempDir(prefix), 'project');
+  cpSync(inject('packed').project, dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
