@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StateWriteError } from '../src/errors.js';
 import { removeOrphanedTempFiles, writeFileAtomic } from '../src/state/atomic-write.js';
 import { type ChildRun, startChild, stress } from './support/children.js';
@@ -21,12 +21,6 @@ import { tempDir } from './support/fixtures.js';
 
 const running: ChildRun[] = [];
 const dirs: string[] = [];
-
-beforeAll(() => {
-  if (!existsSync(new URL('../dist/state/atomic-write.js', import.meta.url))) {
-    throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does it for you)');
-  }
-});
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((child) => child.kill()));

@@ -2,21 +2,21 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   appendFileSync,
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
+  openSync,
   readFileSync,
+  readSync,
   readdirSync,
-  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditEntryError, StateWriteError } from '../src/errors.js';
 import {
   appendStateChanges,
@@ -28,22 +28,17 @@ import {
   type StateChangeInput,
 } from '../src/log/audit-log.js';
 import { auditLogPath, stateFilePath } from '../src/state/paths.js';
-import { REAL_STATE } from './support/fixtures.js';
+import { importBuilt } from './support/built.js';
+import { REAL_STATE, tempDir } from './support/fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const children = join(here, 'children');
 const long = process.env.PARACLE_STRESS === 'long';
 const DAY = 86_400_000;
 
-beforeAll(() => {
-  if (!existsSync(join(here, '..', 'dist', 'log', 'audit-log.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does it for you)');
-  }
-});
-
 /** A fresh `.parac/` in a temp dir; with `withState`, the real state file too (the lock lives beside it). */
 function makeParacRoot(withState = true): string {
-  const top = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-log-')));
+  const top = tempDir('paracle-log-');
   const root = join(top, '.parac');
   mkdirSync(root);
   if (withState) {
@@ -239,24 +234,29 @@ describe('appendStateChanges', () => {
   });
 
   it('a writer killed in the middle of an append never breaks the lines written after it', async () => {
-    // Kills rarely land inside a write of a few hundred KB; in the long run the batches are ~10 MB, which a kill
-    // does tear here about half the time. Each round gets a fresh log so the long run stays small on disk.
-    const rounds = long ? 30 : 8;
-    const repeats = long ? 400_000 : 8_000;
-    for (let round = 0; round < rounds; round += 1) {
+    // Each append is one write() of two ~200 KB lines. The kill is aimed at a write in progress: this
+    // process watches the log and kills the writer the moment its last line is incomplete. A kill
+    // can still land just after the write ends, so rounds go on until enough appends were really torn.
+    const tornWanted = long ? 30 : 3;
+    const maxKills = long ? 120 : 20;
+    let kills = 0;
+    let torn = 0;
+    while (torn < tornWanted && kills < maxKills) {
+      const round = kills;
       const root = makeParacRoot(false);
-      const child = spawn(process.execPath, [join(children, 'log-append-forever.mjs'), root, `k${round}`, String(repeats)], {
+      const file = auditLogPath(root);
+      const child = spawn(process.execPath, [join(children, 'log-append-forever.mjs'), root, `k${round}`, '8000'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const done = collect(child);
       await once(child.stdout!, 'data');
-      await new Promise((resolve) => setTimeout(resolve, long ? 150 + ((round * 97) % 600) : 5 + ((round * 37) % 60)));
-      child.kill('SIGKILL');
+      killWhenLastLineIsIncomplete(file, child);
       expect(await done).toMatchObject({ signal: 'SIGKILL' });
+      kills += 1;
 
-      const file = auditLogPath(root);
       const before = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
       const endedMidLine = before.length > 0 && before[before.length - 1] !== 0x0a;
+      if (endedMidLine) torn += 1;
       await appendStateChanges(root, [entry(round, { change_type: 'marker', description: `after kill ${round}` })]);
 
       const { entries, skipped } = await readAuditLog(root);
@@ -274,8 +274,32 @@ describe('appendStateChanges', () => {
       }
       rmSync(dirname(root), { recursive: true, force: true });
     }
+    console.log(`audit log, writer killed mid-append: ${torn} of ${kills} kills tore an append (wanted ${tornWanted})`);
+    expect(torn, `only ${torn} of ${kills} kills landed inside a write`).toBeGreaterThanOrEqual(tornWanted);
   });
 });
+
+/**
+ * Watches `file` (blocking this process: nothing else needs to run meanwhile) and SIGKILLs `child`
+ * as soon as the file's last byte is not a newline, i.e. while one of its appends is being written.
+ * Kills it anyway after 10 s.
+ */
+function killWhenLastLineIsIncomplete(file: string, child: ChildProcess): void {
+  const last = Buffer.alloc(1);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    if (size === 0) continue;
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, last, 0, 1, size - 1);
+    } finally {
+      closeSync(fd);
+    }
+    if (last[0] !== 0x0a) break;
+  }
+  child.kill('SIGKILL');
+}
 
 describe('readers', () => {
   it('skip a torn last line and report every unparseable line; the next append starts on a fresh line', async () => {
@@ -454,15 +478,17 @@ describe('clearOldChanges', () => {
     let finished = false;
     void running.then(() => (finished = true));
 
+    // This process clears with the same build of the lock the appenders take.
+    const built = await importBuilt<typeof import('../src/log/audit-log.js')>('log/audit-log.js');
     let removed = 0;
     let clears = 0;
     while (!finished) {
-      removed += await clearOldChanges(root);
+      removed += await built.clearOldChanges(root);
       clears += 1;
     }
     const results = await running;
     for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
-    removed += await clearOldChanges(root);
+    removed += await built.clearOldChanges(root);
 
     const { entries, skipped } = await readAuditLog(root);
     expect(skipped).toEqual([]);

@@ -124,7 +124,7 @@ describe('the git door', () => {
   it('layout: a linked worktree knows its main worktree', async () => {
     const repo = await plainRepo();
     await repo.git(['commit', '-q', '--allow-empty', '-m', 'one']);
-    const wt = `${repo.dir}-wt`;
+    const wt = join(tempDir('paracle-worktree-'), 'linked');
     await repo.git(['worktree', 'add', '-q', wt]);
     const main = await readRepoLayout(repo.dir, 'clean');
     const linked = await readRepoLayout(wt, 'clean');

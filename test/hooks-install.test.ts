@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
 import { tempDir } from './support/fixtures.js';
-import { CLI, STATE_REL, makeTestRepo, runNode, testRepo, type TestRepo } from './support/git-repo.js';
+import { CLI, STATE_REL, makeTestRepo, runNode, type TestRepo } from './support/git-repo.js';
 
 /** `paracle install` for real, in temp repositories set up as a user's project would be. */
 
@@ -170,7 +170,20 @@ describe('paracle install', () => {
   it('the hook files are executable and run through husky’s runner', async () => {
     const repo = await makeTestRepo();
     for (const file of HOOK_FILES) expect(statSync(join(repo.dir, file)).mode & 0o111).not.toBe(0);
+    // git runs .husky/_/pre-commit (core.hooksPath), which hands over to husky's runner `h`, which runs .husky/pre-commit.
+    expect(await hooksPath(repo)).toBe(join(repo.dir, '.husky', '_'));
     expect(readFileSync(join(repo.dir, '.husky/_/pre-commit'), 'utf8')).toContain('/h"');
-    expect(testRepo(repo.dir).dir).toBe(repo.dir);
+    // Proof that a real commit goes that way: a line the user's hook file runs before ours records
+    // how it was run (husky's runner puts node_modules/.bin first on PATH), then our update lands.
+    const marker = join(tempDir('paracle-marker-'), 'hook-ran');
+    repo.write('.husky/pre-commit', `echo "$0 \${PATH%%:*}" > "${marker}"\n${repo.read('.husky/pre-commit')}`);
+    const before = parseStateText(repo.read(STATE_REL), STATE_REL).revision;
+    repo.write('packages/x.py', 'x\n');
+    await repo.git(['add', '-A']);
+    const result = await repo.user(['commit', '-q', '-m', 'through husky']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe(`${join(repo.dir, '.husky', 'pre-commit')} node_modules/.bin\n`);
+    expect(result.stderr).toContain(`rev ${before} → ${before + 1}`);
+    expect(parseStateText((await repo.show(`HEAD:${STATE_REL}`))!, STATE_REL).revision).toBe(before + 1);
   });
 });

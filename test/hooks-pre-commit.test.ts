@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
 import { localDate } from '../src/hooks-run/pre-commit.js';
 import { countWaiters, queueDirFor } from '../src/state/lock-queue.js';
-import { holdStateLock } from './support/children.js';
-import { CHANGELOG_REL, LOG_REL, PROJECT_ROOT, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
+import { holdStateLock, startChild, stress } from './support/children.js';
+import { tempDir } from './support/fixtures.js';
+import { CHANGELOG_REL, LOG_REL, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
 
 /** End to end: real `git commit`, the hooks `paracle install` wrote, the real fixture state. */
 
@@ -121,7 +121,9 @@ describe('pre-commit, end to end', () => {
     expect(result.exitCode, result.stderr).toBe(0);
 
     const committed = (await repo.git(['show', '--name-only', '--format=', 'HEAD'])).stdout.split('\n').filter(Boolean).sort();
-    expect(committed).toEqual(['.parac/memory/context/current_state.yaml', 'packages/core/app.py']);
+    // The changelog goes in too when the hook updated it (the first commit of a day opens a new block).
+    const changelogUpdated = result.stderr.includes('changelog.md updated');
+    expect(committed).toEqual([...(changelogUpdated ? [CHANGELOG_REL] : []), STATE_REL, 'packages/core/app.py']);
     expect((await committedState(repo)).recent_changes).toEqual([{ area: 'packages', count: 1, files: ['packages/core/app.py'] }]);
     // The real index got the same update: the state file is neither staged nor modified now.
     expect(await statusOf(repo, STATE_REL)).toBe('');
@@ -265,7 +267,7 @@ describe('pre-commit, end to end', () => {
 
   it('a commit in a linked worktree runs the hooks against that worktree’s own .parac/', async () => {
     const repo = await committedRepo();
-    const wt = join(repo.dir, '..', `${repo.dir.split('/').pop()}-wt`);
+    const wt = join(tempDir('paracle-worktree-'), 'linked');
     await repo.git(['worktree', 'add', '-q', '-b', 'feature', wt]);
     expect(existsSync(join(wt, 'node_modules'))).toBe(false);
     const mainBefore = repo.read(STATE_REL);
@@ -373,21 +375,38 @@ describe('pre-commit, end to end', () => {
   });
 
   it('changelog: one dated block per day, each area once', async () => {
+    // The template's first commit was made on another day (see git-repo.ts): its block stays as it is.
     const repo = await committedRepo();
-    const heading = `### Changed (${localDate()})`;
     const changelog = () => repo.read(CHANGELOG_REL);
-    expect(changelog().split(heading)).toHaveLength(2);
-    repo.write('packages/core/app.py', 'print("again")\n');
-    await repo.git(['add', '-A']);
-    expect((await repo.user(['commit', '-q', '-m', 'again'])).exitCode).toBe(0);
-    expect(changelog().split(heading)).toHaveLength(2);
-    expect(changelog().match(/- Package updates/g)).toHaveLength(1);
-    repo.write('docs/new.md', 'new\n');
-    await repo.git(['add', '-A']);
-    expect((await repo.user(['commit', '-q', '-m', 'docs'])).exitCode).toBe(0);
-    const block = changelog().split(heading)[1]!.split('\n### ')[0]!;
-    expect(block).toContain('- Package updates');
-    expect(block).toContain('- Documentation updates');
+    const headings = () =>
+      changelog()
+        .split('\n')
+        .filter((line) => line.startsWith('### Changed ('));
+    const earlierDays = headings();
+    const commit = async (file: string, message: string) => {
+      repo.write(file, `${message}\n`);
+      await repo.git(['add', '-A']);
+      const result = await repo.user(['commit', '-q', '-m', message]);
+      expect(result.exitCode, result.stderr).toBe(0);
+    };
+    const todaysBlock = () => {
+      const heading = `### Changed (${localDate()})`;
+      expect(headings().filter((line) => line === heading)).toHaveLength(1);
+      return changelog().split(`${heading}\n`)[1]!.split('\n### ')[0]!;
+    };
+
+    await commit('packages/core/app.py', 'again');
+    const first = todaysBlock();
+    expect(first.match(/^- Package updates$/gm)).toHaveLength(1);
+    await commit('packages/core/app.py', 'and again');
+    expect(todaysBlock()).toBe(first);
+    await commit('docs/new.md', 'docs');
+    const block = todaysBlock();
+    expect(block.match(/^- Package updates$/gm)).toHaveLength(1);
+    expect(block.match(/^- Documentation updates$/gm)).toHaveLength(1);
+    // One block per day: no heading twice, and every earlier day's block is still there.
+    expect(new Set(headings()).size).toBe(headings().length);
+    expect(headings()).toEqual(expect.arrayContaining(earlierDays));
     expect(await repo.show(`HEAD:${CHANGELOG_REL}`)).toBe(changelog());
   });
 
@@ -437,36 +456,77 @@ describe('pre-commit, end to end', () => {
 
   it('commits while another process keeps updating the state: no lost update, each commit holds exactly its own write', async () => {
     const repo = await committedRepo();
-    const count = process.env.PARACLE_STRESS === 'long' ? 200 : 40;
-    const writer = spawn(
-      process.execPath,
-      [join(PROJECT_ROOT, 'test/children/state-update-many.mjs'), repo.paracRoot, 'cli', String(count)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const done = new Promise<number | null>((resolve) => writer.once('exit', resolve));
-    const commits: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      repo.write(`packages/concurrent/${i}.py`, `${i}\n`);
-      await repo.git(['add', '-A', 'packages']);
-      const result = await repo.user(['commit', '-q', '-m', `concurrent ${i}`]);
-      expect(result.exitCode, result.stderr).toBe(0);
-      commits.push(await repo.head());
+    const commitCount = stress(3, 12);
+    // A writer that saves without pause until told to stop (`saved <i> <revision>` after each save).
+    const writer = startChild('state-update-until-stopped.mjs', [repo.paracRoot, 'cli']);
+    const savedLines = () => writer.lines.filter((line) => line.startsWith('saved '));
+    /** Waits until the writer has saved again after everything seen so far. */
+    const nextSave = async () => {
+      const seen = savedLines().length;
+      await writer.waitForLine((line) => line.startsWith('saved ') && Number(line.split(' ')[1]) >= seen);
+    };
+    const commits: Array<{ oid: string; revision: number; revisionBefore: number }> = [];
+    let stoppedLine = '';
+    try {
+      for (let i = 0; i < commitCount; i += 1) {
+        // The writer's saves must fall between the commits', not all before or after them.
+        await nextSave();
+        repo.write(`packages/concurrent/${i}.py`, `${i}\n`);
+        await repo.git(['add', '-A', 'packages']);
+        const revisionBefore = parse(repo.read(STATE_REL)).revision;
+        const result = await repo.user(['commit', '-q', '-m', `concurrent ${i}`]);
+        expect(result.exitCode, result.stderr).toBe(0);
+        const oid = await repo.head();
+        commits.push({ oid, revision: (await committedState(repo, oid)).revision, revisionBefore });
+      }
+      await nextSave();
+      writer.send('stop');
+      stoppedLine = await writer.waitForLine(/^stopped /);
+      await writer.succeed();
+    } finally {
+      await writer.kill();
     }
-    expect(await done).toBe(0);
 
+    const saves = savedLines().map((line) => {
+      const [, index, revision] = line.split(' ');
+      return { item: `cli-${index}`, revision: Number(revision) };
+    });
+    expect(saves).toHaveLength(Number(stoppedLine.split(' ')[1]));
+    // No lost update: every item the writer saved is in the file, once.
     const finalState = parse(repo.read(STATE_REL));
-    const completed = (finalState.current_phase.completed ?? []) as string[];
-    expect(completed.filter((item) => item.startsWith('cli-'))).toHaveLength(count);
+    const completed = ((finalState.current_phase.completed ?? []) as string[]).filter((item) => item.startsWith('cli-'));
+    expect([...completed].sort()).toEqual(saves.map((s) => s.item).sort());
     const entries = auditEntries(repo);
     expect(finalState.revision).toBe(Math.max(...entries.map((e) => e.revision)));
+
+    const commitRevisions = commits.map((c) => c.revision);
+    const writerRevisions = saves.map((s) => s.revision);
+    expect(new Set([...commitRevisions, ...writerRevisions]).size).toBe(commitRevisions.length + writerRevisions.length);
+    // The writer's revisions fall before, between and after the commits'.
+    const bounds = [Number.NEGATIVE_INFINITY, ...commitRevisions, Number.POSITIVE_INFINITY];
+    const savesPerGap = bounds.slice(1).map((upper, i) => writerRevisions.filter((r) => r > bounds[i]! && r < upper).length);
+    expect(
+      savesPerGap.every((n) => n > 0),
+      `writer saves per gap between commits: ${savesPerGap.join(', ')}`,
+    ).toBe(true);
+    expect(savesPerGap).toHaveLength(commitCount + 1);
+
+    const completedAt = async (rev: string) => ((await committedState(repo, rev)).current_phase.completed ?? []) as string[];
+    const baseCompleted = await completedAt(`${commits[0]!.oid}~1`);
     for (const commit of commits) {
-      // The committed file is the hook's own write: its revision is an auto_maintain entry's.
-      const committed = await committedState(repo, commit);
-      const entry = entries.find((e) => e.revision === committed.revision);
-      expect(entry?.change_type, `commit ${commit}`).toBe('auto_maintain');
+      // The committed file is the hook's own write (an auto_maintain revision above every save before
+      // it), made on the staged version: the writer's saves are unstaged edits and stay out of it.
+      const entry = entries.find((e) => e.revision === commit.revision);
+      expect(entry?.change_type, `commit ${commit.oid}`).toBe('auto_maintain');
+      expect(entry?.process_id).not.toBe(writer.pid);
+      expect(await completedAt(commit.oid), `commit ${commit.oid}`).toEqual(baseCompleted);
     }
+    // Saves that landed while a `git commit` was running (after its start, before its hook wrote).
+    const duringCommits = commits.reduce((sum, c) => sum + writerRevisions.filter((r) => r > c.revisionBefore && r < c.revision).length, 0);
+    expect(duringCommits, 'no writer save landed while a commit was running').toBeGreaterThan(0);
+    console.log(
+      `pre-commit vs a running writer: ${commitCount} commits, ${saves.length} writer saves (per gap: ${savesPerGap.join(', ')}), ${duringCommits} landed while a commit ran`,
+    );
   });
 
   it('a state file git does not track (ignored) is updated but never added to a commit', async () => {

@@ -1,38 +1,30 @@
-import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { StateLockError, StateLockHeldError, StateWriteError } from '../src/errors.js';
-import {
-  acquireStateLock,
-  clearLock,
-  lockPathFor,
-  readLockStatus,
-  waitForNoWriter,
-  withStateLock,
-  type StateLock,
-} from '../src/state/lock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StateLock } from '../src/state/lock.js';
+import { importBuilt } from './support/built.js';
 import { ChildRun, childScript, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 
+// The lock this process takes is the built one the child processes take (one build for both sides).
+const { acquireStateLock, clearLock, lockPathFor, readLockStatus, waitForNoWriter, withStateLock } =
+  await importBuilt<typeof import('../src/state/lock.js')>('state/lock.js');
+const { StateLockError, StateLockHeldError, StateWriteError } = await importBuilt<typeof import('../src/errors.js')>('errors.js');
+type StateLockError = InstanceType<typeof StateLockError>;
+type StateLockHeldError = InstanceType<typeof StateLockHeldError>;
+type StateWriteError = InstanceType<typeof StateWriteError>;
+
 const STATE_TEXT = 'revision: 1\nproject:\n  name: lock-test\n';
 const running: ChildRun[] = [];
-const dirs: string[] = [];
-
-beforeAll(() => {
-  if (!existsSync(new URL('../dist/state/lock.js', import.meta.url))) {
-    throw new Error('dist/ is missing: run `npm run build` before these tests (npm test does it for you)');
-  }
-});
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((child) => child.kill()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function stateDir(): { dir: string; file: string } {
   const dir = tempDir('paracle-lock-');
-  dirs.push(dir);
   const file = join(dir, 'current_state.yaml');
   writeFileSync(file, STATE_TEXT);
   return { dir, file };
@@ -116,17 +108,34 @@ describe('taking and releasing the lock', () => {
 
     const lock = await acquireStateLock(file, { command: 'paracle test' });
     expect(lockPathFor(file)).not.toBe(pythonLock);
-    expect(lstatSync(lockPathFor(file)).isFile() || lstatSync(lockPathFor(file)).isDirectory()).toBe(true);
+    // The lock is one small file holding the holder record (see lock-record.ts).
+    expect(lstatSync(lockPathFor(file)).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(lockPathFor(file), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      host: hostname(),
+      command: 'paracle test',
+      startedAt: lock.holder.startedAt,
+    });
     expect(lock.holder).toMatchObject({ pid: process.pid, host: hostname(), command: 'paracle test' });
     expect(Date.parse(lock.holder.startedAt)).toBeGreaterThan(Date.now() - 60_000);
     if (process.platform === 'linux') expect(lock.holder.processStart).toBe(procStartTime(process.pid));
     const status = await readLockStatus(file);
     expect(status).toMatchObject({ state: 'held', holder: lock.holder });
-    lock.assertHeld();
+    expect(() => lock.assertHeld()).not.toThrow();
     await lock.release();
-    await lock.release(); // twice is harmless
+    expect(existsSync(lockPathFor(file))).toBe(false);
+    await expect(lock.release()).resolves.toBeUndefined(); // twice is harmless
+    expect(() => lock.assertHeld()).toThrowError(/already released/);
 
-    for (let i = 0; i < 20; i += 1) await withStateLock(file, {}, async (held) => held.assertHeld());
+    let held = 0;
+    for (let i = 0; i < 20; i += 1) {
+      await withStateLock(file, {}, async (inside) => {
+        expect(() => inside.assertHeld()).not.toThrow();
+        expect((await readLockStatus(file)).state).toBe('held');
+        held += 1;
+      });
+    }
+    expect(held).toBe(20);
 
     expect(await readLockStatus(file)).toEqual({ state: 'free' });
     expect(readdirSync(dir).sort()).toEqual(before);
@@ -361,37 +370,65 @@ describe('a lock compromised while held', () => {
     expect(lock.compromised).toBeInstanceOf(Error);
     const next = await acquireStateLock(file, { timeoutMs: 1_000 });
     await lock.release();
-    next.assertHeld();
+    // The stale hold's release left the new hold's lock in place.
+    expect(() => next.assertHeld()).not.toThrow();
+    expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: next.holder });
     await next.release();
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
   });
 });
+
+/** Blocks this whole process (timers included) until `condition` holds, sleeping 1 ms between looks. */
+function blockUntil(condition: () => boolean, what: string, timeoutMs = 20_000): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
+
+function lockHolderPid(file: string): number | null {
+  try {
+    return (JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return null; // between holds
+  }
+}
 
 describe('readers', () => {
   it('do not wait when no writer holds the lock', async () => {
     const { file } = stateDir();
-    await waitForNoWriter(file, 0);
+    expect(await readLockStatus(file)).toEqual({ state: 'free' });
+    // With no time to wait at all, only a reader that does not wait can succeed.
+    await expect(waitForNoWriter(file, 0)).resolves.toBeUndefined();
   });
 
   it('wait for the current hold only, even when another writer takes the lock right after', async () => {
     const { file } = stateDir();
-    const first = holder(file, { releaseAfterMs: 300 });
+    const first = holder(file);
     await first.waitForLine(/^locked /);
     const second = holder(file);
     await until(() => hasTicketOf(file, second.pid), 'the second writer is in line');
-    const reading = waitForNoWriter(file, 3_000);
-    // Keep this process from looking again until the second writer has the lock, so the reader can only
-    // ever see the first hold and then the second one, never a moment without a writer.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      try {
-        if ((JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid === second.pid) break;
-      } catch {
-        // between holds
-      }
-    }
-    await reading;
-    // The second writer holds the lock for as long as the test lasts: a reader that waited for it would have timed out.
-    expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: { pid: second.pid } });
+
+    // The reader looks at the lock as it is called: the first writer's hold, which lasts until released below.
+    expect(lockHolderPid(file)).toBe(first.pid);
+    let seenOnReturn: Awaited<ReturnType<typeof readLockStatus>> | null = null;
+    const reading = waitForNoWriter(file, 120_000).then(async () => {
+      seenOnReturn = await readLockStatus(file);
+    });
+    await sleep(100);
+    expect(seenOnReturn, 'the reader returned while the first writer still held the lock').toBeNull();
+
+    // Release the first hold and keep this process (and so the reader) from looking again until the
+    // second writer holds the lock: the reader's next look can only find the second hold, never a
+    // moment without a writer.
+    first.send('release');
+    blockUntil(() => lockHolderPid(file) === second.pid, 'the second writer holds the lock');
+    const outcome = await Promise.race([reading.then(() => 'returned'), sleep(30_000).then(() => 'still waiting')]);
+    // The second writer holds the lock until this test ends: a reader that waited for its hold would still be waiting.
+    expect(outcome, 'the reader waited for the second writer’s hold too').toBe('returned');
+    expect(seenOnReturn).toMatchObject({ state: 'held', holder: { pid: second.pid } });
   });
 
   it('give up with a StateLockError naming the writer after the timeout', async () => {
@@ -409,17 +446,24 @@ describe('readers', () => {
 
   it('do not wait for a hold by their own process (a read inside an update)', async () => {
     const { file } = stateDir();
-    await withStateLock(file, {}, async () => {
-      await waitForNoWriter(file, 0);
+    let readInside = false;
+    await withStateLock(file, {}, async (lock) => {
+      expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: { pid: process.pid, startedAt: lock.holder.startedAt } });
+      await expect(waitForNoWriter(file, 0)).resolves.toBeUndefined();
+      readInside = true;
     });
+    expect(readInside).toBe(true);
   });
 
   it('do not wait for a dead writer', async () => {
     const { file } = stateDir();
     const run = holder(file, { staleMs: 60_000 });
     await run.waitForLine(/^locked /);
+    await expect(waitForNoWriter(file, 0)).rejects.toBeInstanceOf(StateLockError);
     await run.kill();
-    await waitForNoWriter(file, 0);
+    // Its lock is still there, far from stale by age, but its process is gone.
+    expect(await readLockStatus(file)).toMatchObject({ state: 'stale', holder: { pid: run.pid } });
+    await expect(waitForNoWriter(file, 0)).resolves.toBeUndefined();
   });
 });
 

@@ -355,7 +355,8 @@ describe('a clone where the driver is not configured', () => {
     const origin = await makeTestRepo();
     await commitAll(origin, 'base');
     const clone = await cloneTestRepo(origin);
-    expect((await clone.git(['config', '--get', DRIVER_CONFIG]).catch(() => null))?.stdout ?? null).toBeNull();
+    // `git config --get` exits 1 for a key that is not set (and other codes for real failures).
+    expect(await clone.user(['config', '--get', DRIVER_CONFIG])).toEqual({ exitCode: 1, stdout: '', stderr: '' });
     await clone.git(['checkout', '-q', '-b', 'other']);
     // Two saves on one side, one on the other: the `revision:` lines differ, so git's line merge conflicts there.
     await updateState(clone.paracRoot, (s) => void s.addBlocker('from other', 'low'));

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { stress } from './support/children.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
-import { gitSync } from './support/git-repo.js';
+import { CLI, gitSync } from './support/git-repo.js';
 
 /**
  * The race from issue 4, with real processes in a real git repository holding thousands of files:
@@ -12,20 +13,27 @@ import { gitSync } from './support/git-repo.js';
  * with a newly staged file each time, and two of `paracle sync` (whose slow part runs outside the
  * lock and which saves with reconcile), all at once on the real state file.
  *
- * Afterwards: no run failed; every item of every session end is in the state, once; the revision
- * grew by exactly the number of distinct revisions in the audit log, and every revision was written
- * by one process; each sync that found the file changed under it shows as one `reconcile` entry.
+ * The loops go on until every loop has made at least MIN_RUNS runs and at least one sync has
+ * reconciled with a save made while it worked (each loop stops at MAX_RUNS regardless), so the
+ * race really happened. Afterwards: no run failed; every writer's write is accounted for — every
+ * item of every session end is in the state once, every hook run logged its own count of staged
+ * files and the last one is in the file, every sync that changed something logged it at the
+ * revision it reported and the last value synced is in the file; the revision grew by exactly the
+ * number of distinct revisions in the audit log, each written by one process; each sync that
+ * reconciled shows as one `reconcile` entry, and nothing else does.
  *
- * Length: PARACLE_STRESS=long → 15 s; otherwise 4 s (npm test).
+ * Length: PARACLE_STRESS=long → 25 to 150 runs per loop; otherwise 5 to 40 (npm test).
  */
 
-const BIN = resolve('dist/cli/bin.js');
-const DURATION_MS = process.env.PARACLE_STRESS === 'long' ? 15_000 : 4_000;
+const MIN_RUNS = stress(5, 25);
+const MAX_RUNS = stress(40, 150);
+const WANTED_RECONCILES = stress(1, 5);
 const FILES = 3000;
 const INITIAL_REVISION = 11;
 
 interface Run {
   loop: string;
+  index: number;
   args: string[];
   pid: number;
   code: number | null;
@@ -34,21 +42,55 @@ interface Run {
   stderr: string;
 }
 
-function run(loop: string, args: string[], cwd: string): Promise<Run> {
+interface AuditLine {
+  revision: number;
+  process_id: number;
+  change_type: string;
+  description: string;
+  new_value?: Record<string, unknown>;
+  completed?: string[];
+}
+
+function run(loop: string, index: number, args: string[], cwd: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', fail);
-    child.on('close', (code, signal) => done({ loop, args, pid: child.pid!, code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => done({ loop, index, args, pid: child.pid!, code, signal, stdout, stderr }));
   });
 }
 
-async function loop(until: number, next: (i: number) => Promise<Run>): Promise<Run[]> {
+/** What the loops share: their run counts so far and how many syncs reconciled. */
+class RaceProgress {
+  readonly runs = new Map<string, number>();
+  reconciles = 0;
+
+  constructor(readonly loops: readonly string[]) {
+    for (const loop of loops) this.runs.set(loop, 0);
+  }
+
+  /** A loop goes on until every loop has its minimum and a sync has reconciled, or it reached its cap. */
+  shouldContinue(loop: string): boolean {
+    const mine = this.runs.get(loop)!;
+    if (mine >= MAX_RUNS) return false;
+    const everyLoopHasItsMinimum = [...this.runs.values()].every((n) => n >= MIN_RUNS);
+    return !everyLoopHasItsMinimum || this.reconciles < WANTED_RECONCILES;
+  }
+}
+
+async function loop(progress: RaceProgress, name: string, next: (i: number) => Promise<Run>): Promise<Run[]> {
   const runs: Run[] = [];
-  for (let i = 0; Date.now() < until; i += 1) runs.push(await next(i));
+  for (let i = 0; progress.shouldContinue(name); i += 1) {
+    const result = await next(i);
+    runs.push(result);
+    progress.runs.set(name, i + 1);
+    if (result.code === 0 && name.startsWith('sync-') && (JSON.parse(result.stdout) as { reconciled: boolean }).reconciled) {
+      progress.reconciles += 1;
+    }
+  }
   return runs;
 }
 
@@ -72,84 +114,133 @@ function makeRepository(): string {
 }
 
 describe('race: session ends, a pre-commit hook and syncs on one state file', () => {
-  it(
-    'loses nothing, fails nothing, and accounts for every revision and every reconcile',
-    async () => {
-      const dir = makeRepository();
-      const root = join(dir, '.parac');
-      const until = Date.now() + DURATION_MS;
+  it('loses nothing, fails nothing, and accounts for every revision and every reconcile', async () => {
+    const dir = makeRepository();
+    const root = join(dir, '.parac');
+    const progress = new RaceProgress(['session-0', 'session-1', 'session-2', 'hook', 'sync-0', 'sync-1']);
+    const started = performance.now();
 
-      const loops = await Promise.all([
-        ...[0, 1, 2].map((p) => loop(until, (i) => run(`session-${p}`, ['session', 'end', '--complete', `item-${p}-${i}`], dir))),
-        loop(until, async (i) => {
-          // A new file in a watched area, staged, then the hook by hand as CI would run it.
-          mkdirSync(join(dir, 'packages', 'staged'), { recursive: true });
-          writeFileSync(join(dir, 'packages', 'staged', `change-${i}.txt`), `${i}\n`);
-          gitSync(dir, 'add', join('packages', 'staged', `change-${i}.txt`));
-          return run('hook', ['hook', 'pre-commit'], dir);
+    const loops = await Promise.all([
+      ...[0, 1, 2].map((p) =>
+        loop(progress, `session-${p}`, (i) => run(`session-${p}`, i, ['session', 'end', '--complete', `item-${p}-${i}`], dir)),
+      ),
+      loop(progress, 'hook', async (i) => {
+        // A new file in a watched area, staged (nothing is committed: the staged files add up), then
+        // the hook by hand as CI would run it.
+        mkdirSync(join(dir, 'packages', 'staged'), { recursive: true });
+        writeFileSync(join(dir, 'packages', 'staged', `change-${i}.txt`), `${i}\n`);
+        gitSync(dir, 'add', join('packages', 'staged', `change-${i}.txt`));
+        return run('hook', i, ['hook', 'pre-commit'], dir);
+      }),
+      ...[0, 1].map((s) =>
+        loop(progress, `sync-${s}`, async (i) => {
+          // Something for each sync to write: a new file changes the counts.
+          writeFileSync(join(dir, 'docs', `sync-${s}-${i}.md`), `${i}\n`);
+          return run(`sync-${s}`, i, ['sync', '--json'], dir);
         }),
-        ...[0, 1].map((s) =>
-          loop(until, async (i) => {
-            // Something for each sync to write: a new file changes the counts.
-            writeFileSync(join(dir, 'docs', `sync-${s}-${i}.md`), `${i}\n`);
-            return run(`sync-${s}`, ['sync', '--json'], dir);
-          }),
-        ),
-      ]);
-      const runs = loops.flat();
+      ),
+    ]);
+    const seconds = (performance.now() - started) / 1000;
+    const runs = loops.flat();
+    const of = (prefix: string) => runs.filter((r) => r.loop.startsWith(prefix));
 
-      // No run failed.
-      const failed = runs.filter((r) => r.code !== 0);
-      expect(failed.map((r) => `${r.loop} ${r.args.join(' ')} → ${r.code ?? r.signal}: ${r.stderr.trim()}`)).toEqual([]);
-      for (const name of ['session-0', 'session-1', 'session-2', 'hook', 'sync-0', 'sync-1']) {
-        expect(runs.filter((r) => r.loop === name).length, name).toBeGreaterThan(0);
+    // No run failed, and every loop ran its minimum.
+    const failed = runs.filter((r) => r.code !== 0);
+    expect(failed.map((r) => `${r.loop} ${r.args.join(' ')} → ${r.code ?? r.signal}: ${r.stderr.trim()}`)).toEqual([]);
+    for (const name of progress.loops) expect(of(name).length, name).toBeGreaterThanOrEqual(MIN_RUNS);
+
+    const data = parse(readFileSync(join(root, 'memory', 'context', 'current_state.yaml'), 'utf8'));
+    const entries = readFileSync(join(root, 'memory', 'logs', 'state_changes.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditLine);
+    const entriesOf = (pid: number) => entries.filter((e) => e.process_id === pid);
+
+    // Session ends: every item is there, once, and each run logged its own item.
+    const items = of('session-').map((r) => r.args.at(-1)!);
+    const completed: string[] = data.current_phase.completed;
+    expect([...completed].sort()).toEqual([...items].sort());
+    for (const r of of('session-')) {
+      expect(
+        entriesOf(r.pid).map((e) => [e.change_type, e.completed]),
+        `session end ${r.pid}`,
+      ).toEqual([['session_end', [r.args.at(-1)]]]);
+    }
+
+    // Hook runs: run i saw i + 1 staged package files; each logged that count once, in the order
+    // the runs were made, and the last run's recent_changes is what the file holds.
+    const hookRuns = of('hook');
+    const hookRevisions: number[] = [];
+    for (const r of hookRuns) {
+      const own = entriesOf(r.pid);
+      expect(
+        own.map((e) => [e.change_type, e.description]),
+        `hook run ${r.index}`,
+      ).toEqual([['auto_maintain', `pre-commit: packages: ${r.index + 1}`]]);
+      hookRevisions.push(own[0]!.revision);
+    }
+    expect(hookRevisions).toEqual([...hookRevisions].sort((a, b) => a - b));
+    expect(data.recent_changes).toMatchObject([{ area: 'packages', count: hookRuns.length }]);
+
+    // Syncs: each that changed something logged one `sync` entry at the revision it reported (plus a
+    // `reconcile` entry when it merged with a save made while it worked); the others wrote nothing.
+    const syncs = of('sync-').map((r) => ({ run: r, report: JSON.parse(r.stdout) }));
+    for (const { run: r, report } of syncs) {
+      expect(report).toMatchObject({ success: true, errors: [] });
+      const own = entriesOf(r.pid);
+      if (report.changes.length === 0) {
+        expect(own, `sync ${r.pid} changed nothing`).toEqual([]);
+        continue;
       }
+      expect(own.map((e) => e.change_type).sort(), `sync ${r.pid}`).toEqual(report.reconciled ? ['reconcile', 'sync'] : ['sync']);
+      for (const entry of own) expect(entry.revision, `sync ${r.pid}`).toBe(report.revision);
+    }
+    // What the last sync to set each value wrote is what the file holds: no later save dropped it.
+    const lastSynced = new Map<string, unknown>();
+    for (const entry of entries.filter((e) => e.change_type === 'sync')) {
+      for (const [path, value] of Object.entries(entry.new_value ?? {})) lastSynced.set(path, value);
+    }
+    expect(lastSynced.has('metrics.total_files')).toBe(true);
+    for (const [path, value] of lastSynced) {
+      if (path === 'snapshot_date') continue;
+      expect(
+        path.split('.').reduce((at: any, key) => at?.[key], data),
+        path,
+      ).toEqual(value);
+    }
 
-      // Every item of every session end is there, once.
-      const data = parse(readFileSync(join(root, 'memory', 'context', 'current_state.yaml'), 'utf8'));
-      const items = runs.filter((r) => r.loop.startsWith('session-')).map((r) => r.args.at(-1)!);
-      const completed: string[] = data.current_phase.completed;
-      expect([...completed].sort()).toEqual([...items].sort());
+    // The revision grew by exactly the number of distinct revisions logged, each written by one process.
+    const revisions = [...new Set(entries.map((e) => e.revision))].sort((a, b) => a - b);
+    expect(data.revision - INITIAL_REVISION).toBe(revisions.length);
+    expect(revisions).toEqual(Array.from({ length: revisions.length }, (_, i) => INITIAL_REVISION + 1 + i));
+    for (const revision of revisions) {
+      expect(new Set(entries.filter((e) => e.revision === revision).map((e) => e.process_id)).size, `revision ${revision}`).toBe(1);
+    }
+    // Every process that logged is one of the runs.
+    const runPids = new Set(runs.map((r) => r.pid));
+    expect(entries.filter((e) => !runPids.has(e.process_id))).toEqual([]);
 
-      // The revision grew by exactly the number of distinct revisions logged, each written by one process.
-      const entries = readFileSync(join(root, 'memory', 'logs', 'state_changes.jsonl'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { revision: number; process_id: number; change_type: string });
-      const revisions = [...new Set(entries.map((e) => e.revision))].sort((a, b) => a - b);
-      expect(data.revision - INITIAL_REVISION).toBe(revisions.length);
-      expect(revisions).toEqual(Array.from({ length: revisions.length }, (_, i) => INITIAL_REVISION + 1 + i));
-      for (const revision of revisions) {
-        expect(new Set(entries.filter((e) => e.revision === revision).map((e) => e.process_id)).size, `revision ${revision}`).toBe(1);
-      }
-      // Every run that wrote accounts for one revision: session ends always write, hooks and syncs when they changed something.
-      const writers = new Set(entries.map((e) => e.process_id));
-      for (const r of runs.filter((r) => r.loop.startsWith('session-'))) expect(writers.has(r.pid), `session end ${r.pid}`).toBe(true);
+    // Each sync that merged with a concurrent save is one reconcile entry, and nothing else is; the race
+    // really happened: at least one sync reconciled.
+    const reconciledPids = syncs
+      .filter((s) => s.report.reconciled)
+      .map((s) => s.run.pid)
+      .sort();
+    expect(
+      entries
+        .filter((e) => e.change_type === 'reconcile')
+        .map((e) => e.process_id)
+        .sort(),
+    ).toEqual(reconciledPids);
+    expect(reconciledPids.length, 'syncs that reconciled with a concurrent save').toBeGreaterThanOrEqual(WANTED_RECONCILES);
 
-      // Each sync that merged with a concurrent save is one reconcile entry, and nothing else is.
-      const syncReports = runs.filter((r) => r.loop.startsWith('sync-')).map((r) => ({ pid: r.pid, report: JSON.parse(r.stdout) }));
-      for (const { report } of syncReports) expect(report).toMatchObject({ success: true, errors: [] });
-      const reconciledPids = syncReports
-        .filter((s) => s.report.reconciled)
-        .map((s) => s.pid)
-        .sort();
-      const reconcileEntries = entries.filter((e) => e.change_type === 'reconcile');
-      expect(reconcileEntries.map((e) => e.process_id).sort()).toEqual(reconciledPids);
-      for (const entry of reconcileEntries) {
-        const report = syncReports.find((s) => s.pid === entry.process_id)!.report;
-        expect(entry.revision).toBe(report.revision);
-      }
+    // The result is a valid state.
+    const validate = spawnSync(process.execPath, [CLI, 'validate'], { cwd: dir, encoding: 'utf8' });
+    expect(validate.status, validate.stderr).toBe(0);
 
-      // The result is a valid state.
-      const validate = spawnSync(process.execPath, [BIN, 'validate'], { cwd: dir, encoding: 'utf8' });
-      expect(validate.status, validate.stderr).toBe(0);
-
-      const count = (prefix: string) => runs.filter((r) => r.loop.startsWith(prefix)).length;
-      process.stdout.write(
-        `race: ${DURATION_MS / 1000} s, ${count('session-')} session ends, ${count('hook')} hook runs, ${count('sync-')} syncs ` +
-          `(${reconciledPids.length} reconciled), revision ${INITIAL_REVISION} → ${data.revision}\n`,
-      );
-    },
-    DURATION_MS + 120_000,
-  );
+    console.log(
+      `race: ${seconds.toFixed(1)} s, ${of('session-').length} session ends, ${hookRuns.length} hook runs, ${syncs.length} syncs ` +
+        `(${reconciledPids.length} reconciled), revision ${INITIAL_REVISION} → ${data.revision}`,
+    );
+  }, 300_000);
 });

@@ -1,22 +1,41 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
+import { lockPathFor } from '../src/state/lock.js';
 import { stateFilePath } from '../src/state/paths.js';
-import { loadState, updateState } from '../src/state/store.js';
 import { readAuditLog } from '../src/log/audit-log.js';
 import { scaledStateText } from '../bench/scaled-state.mjs';
+import { importBuilt } from './support/built.js';
 import { readFixture, tempParacRoot } from './support/fixtures.js';
 
 const CHILD = join(import.meta.dirname, 'children', 'state-write-forever.mjs');
-const KILLS = process.env.PARACLE_STRESS === 'long' ? 300 : 50;
+const long = process.env.PARACLE_STRESS === 'long';
+/** Kill pairs made at the least; then more, up to the cap, until enough kills landed inside a save. */
+const MIN_PAIRS = long ? 150 : 12;
+const MAX_PAIRS = long ? 300 : 40;
+/** Randomly timed victims that must have died holding the lock (mid-save). */
+const WANTED_MID_SAVE = long ? 40 : 4;
+/** Victims aimed at their write that must have died in it (their temp file written, not renamed). */
+const WANTED_MID_WRITE = long ? 60 : 4;
+
+type Aim = { afterMs: number } | { atWrite: true; withinMs: number } | { afterFirstSave: true };
+
+interface Victim {
+  pid: number;
+  /** How long its first save took, when it finished one. */
+  firstSaveMs: number | null;
+}
 
 /**
- * Starts a writer, waits until it is loaded, lets it work for `workMs`, then SIGKILLs it.
- * Resolves to how long its first save took, when it finished one.
+ * Starts a writer, waits until it is loaded, then SIGKILLs it: `afterMs` later, once it has saved
+ * once, or (`atWrite`) the moment its temp file appears beside the state file, i.e. inside its
+ * write (or after `withinMs`).
  */
-async function killWriterAfter(root: string, prefix: string, workMs: number): Promise<number | null> {
+async function killWriter(root: string, prefix: string, aim: Aim): Promise<Victim> {
   const child = spawn(process.execPath, [CHILD, root, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -34,15 +53,42 @@ async function killWriterAfter(root: string, prefix: string, workMs: number): Pr
     });
     child.on('exit', () => reject(new Error(`writer exited before it was ready: ${stderr}`)));
   });
-  await new Promise((resolve) => setTimeout(resolve, workMs));
+  if ('afterMs' in aim) {
+    await new Promise((resolve) => setTimeout(resolve, aim.afterMs));
+  } else if ('afterFirstSave' in aim) {
+    while (firstSaveMs === null) await once(child.stdout, 'data');
+  } else {
+    // Look between every turn of the event loop, so the other victim's timer still fires on time.
+    const file = stateFilePath(root);
+    const deadline = performance.now() + aim.withinMs;
+    while (!leftovers(file).tempPids.has(child.pid!) && performance.now() < deadline) await setImmediate();
+  }
   child.kill('SIGKILL');
   const how = await exited;
   expect(how, stderr).toBe('SIGKILL');
-  return firstSaveMs;
+  return { pid: child.pid!, firstSaveMs };
+}
+
+/** What the dead victims left in the state folder: whose lock, whose temp files. */
+function leftovers(file: string): { lockPid: number | null; tempPids: Set<number> } {
+  let lockPid: number | null = null;
+  try {
+    lockPid = (JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid;
+  } catch {
+    // no lock left
+  }
+  const tempName = new RegExp(`^\\.${basename(file).replace(/\./g, '\\.')}\\.(\\d+)\\..*\\.tmp$`);
+  const tempPids = new Set(
+    readdirSync(dirname(file))
+      .map((name) => tempName.exec(name)?.[1])
+      .filter((pid): pid is string => pid !== undefined)
+      .map(Number),
+  );
+  return { lockPid, tempPids };
 }
 
 describe('store: writers killed with SIGKILL at random moments', () => {
-  it(`never leave a file that fails to parse, nor a lock or temp file that outlives the next save (${KILLS} kills, ~10× file)`, async () => {
+  it(`never leave a file that fails to parse, nor a lock or temp file that outlives the next save (≥ ${MIN_PAIRS * 2} kills, ~10× file)`, async () => {
     const root = tempParacRoot(null);
     const file = stateFilePath(root);
     writeFileSync(file, scaledStateText(readFixture('current_state.yaml'), 10));
@@ -51,37 +97,61 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
-    // Aim the kills over the first save and a little past it, wherever that falls on this machine:
-    // learn how long a first save takes from a writer that is left to finish one.
-    let firstSaveMs = (await killWriterAfter(root, 'probe', 5000)) ?? 2000;
-    // Two writers at a time, so kills also land while one waits for the lock the other holds.
-    for (let kill = 0; kill < KILLS; kill += 2) {
-      const took = await Promise.all([
-        killWriterAfter(root, `w${kill}`, Math.floor(random() * firstSaveMs * 1.3)),
-        killWriterAfter(root, `w${kill + 1}`, Math.floor(random() * firstSaveMs * 1.3)),
+    // Aim the random kills over the first save and a little past it, wherever that falls on this
+    // machine: learn how long a first save takes from a writer that is left to finish one.
+    let firstSaveMs = (await killWriter(root, 'probe', { afterFirstSave: true })).firstSaveMs ?? 2000;
+    let pairs = 0;
+    let midSave = 0; // random kills whose victim died holding the lock: between taking it and releasing it
+    let midWrite = 0; // aimed kills whose victim died with its temp file written but not renamed
+    // Two writers at a time, so kills also land while one waits for the lock the other holds: one
+    // killed at a random moment, one aimed at its write.
+    while (pairs < MIN_PAIRS || ((midSave < WANTED_MID_SAVE || midWrite < WANTED_MID_WRITE) && pairs < MAX_PAIRS)) {
+      const [timed, aimed] = await Promise.all([
+        killWriter(root, `r${pairs}`, { afterMs: Math.floor(random() * firstSaveMs * 1.3) }),
+        killWriter(root, `a${pairs}`, { atWrite: true, withinMs: firstSaveMs * 3 }),
       ]);
-      const first = took.find((t) => t !== null);
+      pairs += 1;
+      const left = leftovers(file);
+      if (left.lockPid === timed.pid || left.tempPids.has(timed.pid)) midSave += 1;
+      if (left.tempPids.has(aimed.pid)) midWrite += 1;
+      const first = timed.firstSaveMs ?? aimed.firstSaveMs;
       // Under load saves slow down: widen the window when neither writer finished one.
-      firstSaveMs = first !== undefined && first !== null ? (firstSaveMs + first) / 2 : firstSaveMs * 1.25;
+      firstSaveMs = first !== null ? (firstSaveMs + first) / 2 : firstSaveMs * 1.25;
       const text = readFileSync(file, 'utf8');
-      expect(() => parseStateText(text, file), `after kill ${kill}`).not.toThrow();
+      expect(() => parseStateText(text, file), `after kill pair ${pairs}`).not.toThrow();
     }
+    const kills = pairs * 2;
 
-    // The next writer takes over whatever lock the last victim held (at once: the holder is dead),
-    // and its save clears the temp files the victims left.
-    const state = await updateState(root, (s) => s.setIn(['crash_test', 'survivor'], true), { timeout: 5 });
-    expect(state.getIn('crash_test.survivor')).toBe(true);
-    expect(readdirSync(folder)).toEqual(['current_state.yaml']);
-
-    // Every revision that landed was logged once; a save killed between rename and log may miss
-    // its entry, never the other way round.
-    const revision = (await loadState(root))!.revision;
-    const { entries } = await readAuditLog(root);
-    const logged = entries.map((e) => e.revision);
-    expect(new Set(logged).size).toBe(logged.length);
-    expect(Math.max(...logged)).toBe(revision);
-    expect(logged.every((r) => r > startRevision && r <= revision)).toBe(true);
+    // Before anyone else saves: every logged revision is one that landed, logged once and in order; a
+    // save killed between its rename and its log line may miss its entry, never the other way round.
+    const revision = parseStateText(readFileSync(file, 'utf8'), file).revision;
+    const logged = (await readAuditLog(root)).entries.map((e) => e.revision);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged).toEqual([...new Set(logged)].sort((a, b) => a - b));
+    expect(logged[0]).toBeGreaterThan(startRevision);
+    expect(logged.at(-1)).toBeLessThanOrEqual(revision);
     // Some writers died before, some after, some during a save.
     expect(revision - startRevision).toBeGreaterThanOrEqual(5);
+    const unlogged = revision - startRevision - logged.length;
+    expect(unlogged).toBeGreaterThanOrEqual(0);
+    expect(unlogged).toBeLessThanOrEqual(kills);
+
+    // The next writer (the same build the victims ran) takes over whatever lock the last victim held
+    // (at once: the holder is dead), and its save clears the temp files the victims left.
+    const { updateState } = await importBuilt<typeof import('../src/state/store.js')>('state/store.js');
+    const state = await updateState(root, (s) => s.setIn(['crash_test', 'survivor'], true), { timeout: 5 });
+    expect(state.getIn('crash_test.survivor')).toBe(true);
+    expect(state.revision).toBe(revision + 1);
+    expect(readdirSync(folder)).toEqual(['current_state.yaml']);
+    expect((await readAuditLog(root)).entries.map((e) => e.revision)).toEqual([...logged, revision + 1]);
+
+    console.log(
+      `store crash: ${kills} kills; ${midSave} of ${pairs} random kills mid-save (lock left), ` +
+        `${midWrite} of ${pairs} aimed kills mid-write (temp file left); ` +
+        `${revision - startRevision} revisions landed, ${unlogged} of them unlogged`,
+    );
+    // The kills really landed inside saves, not only before or between them.
+    expect(midSave, `random kills that left a lock, of ${pairs}`).toBeGreaterThanOrEqual(WANTED_MID_SAVE);
+    expect(midWrite, `aimed kills that left a temp file, of ${pairs}`).toBeGreaterThanOrEqual(WANTED_MID_WRITE);
   }, 600_000);
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,23 @@ export function historyFiles(): string[] {
 /** The history file that is invalid YAML as committed upstream. */
 export const INVALID_HISTORY_PREFIX = '05-';
 
+/** Every folder `tempDir` made in this test file, removed after the file by `removeTempDirs`. */
+const madeTempDirs: string[] = [];
+
+/**
+ * A new empty folder in the temp folder (its real path). It is removed with everything in it
+ * after the test file (environment.ts registers `removeTempDirs` as an afterAll), so tests put
+ * everything they create — repositories, clones, worktrees, scratch files — inside one.
+ */
 export function tempDir(prefix = 'paracle-test-'): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  madeTempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder `tempDir` has made so far (and what is in it). */
+export function removeTempDirs(): void {
+  for (const dir of madeTempDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 /** A temp project with `.parac/memory/context/current_state.yaml` copied from `source`; returns the .parac root. */

@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync,
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGit, type GitResult } from '../../src/git/run-git.js';
+import { today } from '../../src/state/model.js';
 import { FIXTURES, tempDir } from './fixtures.js';
 
 /**
@@ -15,6 +16,9 @@ import { FIXTURES, tempDir } from './fixtures.js';
  * The first call builds a template (running `paracle install` once); every repo after that is a copy.
  * A copy points core.hooksPath at its own `.husky/_` again, exactly what `paracle install` would
  * set for a repository in that place, since install makes that path absolute (see install.ts).
+ * The `committed` template's first commit is made on another day than the tests run on (in a time
+ * zone whose date differs from the suite's UTC), so no test can depend on the template having been
+ * built the same day: a run that crosses midnight is what every run looks like.
  *
  * Tests never touch this checkout's own repository; test/support/environment.ts keeps every git
  * variable of a surrounding hook and the developer's global config away from the temp repos.
@@ -74,7 +78,6 @@ export interface TestRepoOptions {
 }
 
 export async function makeTestRepo(options: TestRepoOptions = {}): Promise<TestRepo> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
   const installed = options.installed ?? true;
   const key = !installed ? 'uninstalled' : options.committed ? 'committed' : 'fresh';
   if (!templates.has(key)) {
@@ -125,9 +128,21 @@ async function buildCommittedTemplate(): Promise<string> {
   const repo = await makeTestRepo();
   repo.write('packages/core/app.py', 'print("one")\n');
   await repo.git(['add', '-A']);
-  const first = await repo.user(['commit', '-q', '-m', 'initial']);
+  const first = await repo.user(['commit', '-q', '-m', 'initial'], { env: { TZ: zoneOnAnotherDay() } });
   if (first.exitCode !== 0) throw new Error(`the first commit failed in the template: ${first.stderr}`);
+  const snapshotDate = /^snapshot_date: "?([\d-]+)"?$/m.exec(repo.read(STATE_REL))?.[1];
+  if (snapshotDate === undefined || snapshotDate === today()) {
+    throw new Error(`the committed template should carry another day's snapshot_date, has ${snapshotDate}`);
+  }
   return repo.dir;
+}
+
+/**
+ * A time zone whose date is not today's date in UTC, the suite's zone: UTC−12 is a day behind
+ * until noon UTC, UTC+14 a day ahead from 10:00 UTC. (Node carries its own zone data.)
+ */
+function zoneOnAnotherDay(now = new Date()): string {
+  return now.getUTCHours() < 12 ? 'Etc/GMT+12' : 'Etc/GMT-14';
 }
 
 /**
@@ -203,4 +218,14 @@ export function gitSync(cwd: string, ...args: string[]): string {
   });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
+}
+
+/**
+ * Applies a unified diff to the files under `dir` with `git apply` (which works outside a
+ * repository too), to check that a printed diff is exactly what a real run writes. Throws with
+ * git's stderr when the diff does not apply.
+ */
+export function gitApply(dir: string, diff: string): void {
+  const result = spawnSync('git', ['apply', '--whitespace=nowarn', '-'], { cwd: dir, input: diff, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git apply in ${dir}: ${result.stderr}`);
 }
