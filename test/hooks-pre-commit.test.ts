@@ -458,7 +458,9 @@ describe('pre-commit, end to end', () => {
     const repo = await committedRepo();
     const commitCount = stress(3, 12);
     // A writer that saves without pause until told to stop (`saved <i> <revision>` after each save).
-    const writer = startChild('state-update-until-stopped.mjs', [repo.paracRoot, 'cli']);
+    // Both sides may wait for the lock longer than the default 10 s on a busy shared runner.
+    const slowMachine = { PARACLE_TIMEOUT: '120' };
+    const writer = startChild('state-update-until-stopped.mjs', [repo.paracRoot, 'cli'], { env: slowMachine });
     const savedLines = () => writer.lines.filter((line) => line.startsWith('saved '));
     /** Waits until the writer has saved again after everything seen so far. */
     const nextSave = async () => {
@@ -474,7 +476,7 @@ describe('pre-commit, end to end', () => {
         repo.write(`packages/concurrent/${i}.py`, `${i}\n`);
         await repo.git(['add', '-A', 'packages']);
         const revisionBefore = parse(repo.read(STATE_REL)).revision;
-        const result = await repo.user(['commit', '-q', '-m', `concurrent ${i}`]);
+        const result = await repo.user(['commit', '-q', '-m', `concurrent ${i}`], { env: slowMachine });
         expect(result.exitCode, result.stderr).toBe(0);
         const oid = await repo.head();
         commits.push({ oid, revision: (await committedState(repo, oid)).revision, revisionBefore });

@@ -53,7 +53,10 @@ interface AuditLine {
 
 function run(loop: string, index: number, args: string[], cwd: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    // The race is about lost updates, not the default wait: on a busy shared runner a run can wait
+    // behind the others for longer than the default 10 s, so every run may wait up to two minutes.
+    const env = { ...process.env, NO_COLOR: '1', PARACLE_TIMEOUT: '120' };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -36,7 +36,9 @@ interface Victim {
  * write (or after `withinMs`).
  */
 async function killWriter(root: string, prefix: string, aim: Aim): Promise<Victim> {
-  const child = spawn(process.execPath, [CHILD, root, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A victim waiting behind the other may wait longer than the default 10 s on a busy runner; it is killed anyway.
+  const env = { ...process.env, PARACLE_TIMEOUT: '120' };
+  const child = spawn(process.execPath, [CHILD, root, prefix], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));

@@ -1,5 +1,5 @@
 // Takes the state lock and follows orders from stdin: `assert`, `wait-compromised`, `release`.
-// argv: <stateFile> [JSON config: { timeoutMs, staleMs, command, appendTo, label, releaseAfterMs }]
+// argv: <stateFile> [JSON config: { timeoutMs, staleMs, command, appendTo, label }]
 // With `appendTo`, it appends `label` to that file while holding the lock and releases at once (queue order tests).
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -30,13 +30,6 @@ if (config.appendTo) {
 }
 
 say(`locked ${process.pid}`);
-if (config.releaseAfterMs !== undefined) {
-  setTimeout(async () => {
-    await lock.release();
-    say('released');
-    process.exit(0);
-  }, config.releaseAfterMs);
-}
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'assert') {
