@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/state/document.js';
 import { lockPathFor } from '../src/state/lock.js';
@@ -60,10 +59,20 @@ async function killWriter(root: string, prefix: string, aim: Aim): Promise<Victi
   } else if ('afterFirstSave' in aim) {
     while (firstSaveMs === null) await once(child.stdout, 'data');
   } else {
-    // Look between every turn of the event loop, so the other victim's timer still fires on time.
-    const file = stateFilePath(root);
-    const deadline = performance.now() + aim.withinMs;
-    while (!leftovers(file).tempPids.has(child.pid!) && performance.now() < deadline) await setImmediate();
+    // Told by the file system (inotify), not by polling: two cores are all the victims have.
+    const folder = dirname(stateFilePath(root));
+    const ownTemp = new RegExp(`^\\.current_state\\.yaml\\.${child.pid}\\..*\\.tmp$`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        clearTimeout(timer);
+        watcher.close();
+        resolve();
+      };
+      const watcher = watch(folder, (_event, name) => {
+        if (name !== null && ownTemp.test(name)) stop();
+      });
+      const timer = setTimeout(stop, aim.withinMs);
+    });
   }
   child.kill('SIGKILL');
   const how = await exited;
