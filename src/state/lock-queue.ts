@@ -1,5 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { currentHost, hostTag, ownProcessStartTime, probeProcess } from './process-identity.js';
 
@@ -74,8 +74,13 @@ function createTicketFile(ticket: QueueTicket): void {
       if (code === 'EEXIST') return;
       if (code !== 'ENOENT') throw error;
     }
-    // The folder is removed by the last waiter to leave; make it again (racing others is fine).
-    mkdirSync(ticket.queueDir, { recursive: true });
+    // The folder is removed by the last waiter to leave; make it again (racing others is fine). When
+    // the last waiter removes it between our mkdir and mkdir's own check of it, that is ENOENT: go round.
+    try {
+      mkdirSync(ticket.queueDir, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(dirname(ticket.queueDir))) throw error;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import properLockfile from 'proper-lockfile';
 import { StateLockError, StateLockHeldError, StateWriteError, type LockHolder } from '../errors.js';
@@ -232,7 +232,15 @@ function tryTake(attempt: Attempt): HeldStateLock | null {
       holdsInThisProcess.set(lockPath, held);
       return held;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && fs.existsSync(dirname(lockPath))) {
+        // The lock we had just made was gone when proper-lockfile first touched it: a process checking
+        // whether the hold it had seen was abandoned moved it aside for that instant (removeLockIf).
+        // It puts it back, but nobody holds it: remove it, then try again.
+        removeOwnLockWhenBack(file, lockPath, record.token);
+        continue;
+      }
+      if (code !== 'ELOCKED') {
         throw new StateWriteError(file, `could not create the state lock ${lockPath}: ${(error as Error).message}`, {
           cause: error,
         });
@@ -245,6 +253,22 @@ function tryTake(attempt: Attempt): HeldStateLock | null {
     removeLockIf(lockPath, scratchPathFor(file), (found) => found?.token === current.token);
   }
   return null;
+}
+
+/** Waits (a second at most) for our lock that another process moved aside to be put back, and removes it. */
+function removeOwnLockWhenBack(file: string, lockPath: string, token: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    const found = readLockRecord(lockPath);
+    if (found?.token === token) {
+      removeLockIf(lockPath, scratchPathFor(file), (moved) => moved?.token === token);
+      return;
+    }
+    // Another hold is in place (ours could not be put back and was dropped), or ours never came back.
+    if (found !== null || Date.now() > deadline) return;
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }
 
 function describeOwner(owner: TicketOwner): string {
