@@ -16,6 +16,11 @@ const common = {
   target: 'node20',
   logLevel: 'warning',
   alias: { 'graceful-fs': './scripts/bundle-shims/graceful-fs.cjs' },
+  // The optional flock binding (src/state/flock.ts) ships native code: required from node_modules at
+  // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
+  // require, so node's ESM loader (≈15 ms) does not start on a commit.
+  external: ['fs-ext-extra-prebuilt'],
+  supported: { 'dynamic-import': false },
 };
 
 rmSync('dist/hooks-bundle', { recursive: true, force: true });
@@ -28,7 +33,7 @@ await Promise.all([
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli-bundle/main.cjs',
     // husky finds its own files next to its module: `paracle install` runs it from node_modules.
-    external: ['husky'],
+    external: [...common.external, 'husky'],
     define: { 'import.meta.url': '__paracle_import_meta_url' },
     banner: { js: "var __paracle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   }),
