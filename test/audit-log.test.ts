@@ -111,7 +111,8 @@ describe('appendStateChanges', () => {
     expect(Object.keys(a!)).toEqual(['timestamp', 'process_id', 'change_type', 'description', 'old_value', 'new_value', 'revision']);
     expect(a!.process_id).toBe(process.pid);
     expect(Date.parse(a!.timestamp)).toBeGreaterThanOrEqual(before - 1);
-    expect(a!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // A numeric offset, not `Z`: Python 3.10's datetime.fromisoformat (the Python tooling's clear_old_changes) rejects `Z`.
+    expect(a!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     // An explicit null is a value (a key that did not exist); extra fields are kept.
     expect(b).toMatchObject({ old_value: null, new_value: 3, path: ['metrics', 'x'] });
     expect(c).toEqual({ timestamp: '2026-01-06T14:30:00.123456', process_id: 42, change_type: 'merge', description: 'given', revision: 8 });

@@ -282,7 +282,9 @@ COMMANDS = {
     "try-lock": try_lock,
     "calls": calls,
     "read-yaml": read_yaml,
-    "log": lambda root, change_type, description, revision: log_state_change(root, change_type, description, revision=int(revision)),
+    "log": lambda root, change_type, description, revision: log_state_change(
+        root, change_type, description, revision=None if revision == "-" else int(revision)
+    ),
     "recent": lambda root, limit: print(json.dumps(get_recent_changes(root, int(limit)))),
     "clear": lambda root, days: print(json.dumps(clear_old_changes(root, float(days)))),
 }
