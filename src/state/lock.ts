@@ -75,6 +75,12 @@ const POLL_MS = 2;
  * from the holder they wait for (8 waiters on 2 cores made contended saves 2.5× slower).
  */
 const POLL_BEHIND_MS = 12;
+/**
+ * How often a holder of the Python tooling's lock checks that our lock is still its own. One taken over
+ * (`lock clear --force`, a stale takeover) lets go of the Python lock at once: the new holder waits for it.
+ * proper-lockfile's own check compares mtimes, which two holds taken within one second share.
+ */
+const TAKEOVER_CHECK_MS = 1000;
 const MAX_COMMAND_LENGTH = 300;
 
 /** The lock of a state file: beside the file its symlinks lead to, the one a save replaces. */
@@ -142,7 +148,8 @@ class HeldStateLock implements StateLock {
   #compromised: Error | null = null;
   #released = false;
   /** The Python tooling's lock, taken right after this one and released just before it. */
-  pythonLock: PythonLockHold | null = null;
+  #pythonLock: PythonLockHold | null = null;
+  #takeoverCheck: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -158,10 +165,38 @@ class HeldStateLock implements StateLock {
     return this.#compromised;
   }
 
+  /** Holds `python` along with this lock, and watches for a takeover so as not to keep it from the next holder. */
+  holdPythonLock(python: PythonLockHold): void {
+    this.#pythonLock = python;
+    if (python.method === 'none') return;
+    this.#takeoverCheck = setInterval(() => this.checkStillOurs(), TAKEOVER_CHECK_MS);
+    this.#takeoverCheck.unref();
+  }
+
   markCompromised(reason: Error): void {
     if (this.#released || this.#compromised) return;
     this.#compromised = reason;
     if (holdsInThisProcess.get(this.lockPath) === this) holdsInThisProcess.delete(this.lockPath);
+    // This hold will never write again (assertHeld now throws), and whoever took our lock needs the Python one next.
+    this.#letGoOfPythonLock();
+  }
+
+  #letGoOfPythonLock(): void {
+    clearInterval(this.#takeoverCheck);
+    this.#pythonLock?.release();
+  }
+
+  /** Marks the hold compromised when the lock now records another holder (or none). */
+  checkStillOurs(): void {
+    if (this.#released || this.#compromised) return;
+    const found = readLockRecord(this.lockPath);
+    if (found?.token === this.record.token) return;
+    const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
+    this.markCompromised(
+      Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
+        code: 'ECOMPROMISED',
+      }),
+    );
   }
 
   assertHeld(): void {
@@ -170,22 +205,12 @@ class HeldStateLock implements StateLock {
     }
     if (!this.#compromised) {
       try {
-        this.pythonLock?.assertHeld();
+        this.#pythonLock?.assertHeld();
       } catch (error) {
         this.markCompromised(Object.assign(error as Error, { code: 'ECOMPROMISED' }));
       }
     }
-    if (!this.#compromised) {
-      const found = readLockRecord(this.lockPath);
-      if (found?.token !== this.record.token) {
-        const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
-        this.markCompromised(
-          Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
-            code: 'ECOMPROMISED',
-          }),
-        );
-      }
-    }
+    this.checkStillOurs();
     if (this.#compromised) {
       throw new StateWriteError(this.file, `the state lock was lost (${this.#compromised.message}); the write was abandoned`, {
         cause: this.#compromised,
@@ -197,7 +222,7 @@ class HeldStateLock implements StateLock {
     if (this.#released) return;
     const compromised = this.#compromised !== null;
     this.#released = true;
-    this.pythonLock?.release();
+    this.#letGoOfPythonLock();
     if (holdsInThisProcess.get(this.lockPath) === this) holdsInThisProcess.delete(this.lockPath);
     if (compromised) return;
     try {
@@ -322,7 +347,7 @@ export async function acquireStateLock(stateFile: string, options: StateLockOpti
   const deadline = Date.now() + timeoutMs;
   const lock = await takeOwnLock(attempt, deadline, timeoutMs);
   try {
-    lock.pythonLock = await acquirePythonLocks(file, target, deadline, timeoutMs);
+    lock.holdPythonLock(await acquirePythonLocks(file, target, deadline, timeoutMs));
   } catch (error) {
     await lock.release().catch(() => undefined);
     throw error;

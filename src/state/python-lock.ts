@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StateLockError } from '../errors.js';
 import { flockTaker, markFlockUnavailable, type FlockMethod, type FlockTaker } from './flock.js';
 
@@ -9,7 +8,7 @@ import { flockTaker, markFlockUnavailable, type FlockMethod, type FlockTaker } f
  *
  * `state.py` saves under `FileLock(state_file.with_suffix(".yaml.lock"))`: filelock opens
  * `current_state.yaml.lock` with O_RDWR|O_CREAT|O_TRUNC and polls `flock(LOCK_EX | LOCK_NB)` every
- * 50 ms. Our own lock (lock.ts) is a different file that Python never looks at, so without this a
+ * 50 ms. We open it the same way but without O_TRUNC: a lock needs no change to the file. Our own lock (lock.ts) is a different file that Python never looks at, so without this a
  * rename by one side inside the other's window was silently overwritten.
  *
  * Order: our lock first, then this one. Python only ever takes this one lock, so it never waits for
@@ -45,10 +44,6 @@ export function pythonLockPathsFor(file: string, target: string): string[] {
   return [...paths].sort();
 }
 
-/** How often a waiter tries again: Python holds its lock for a read, a YAML dump and a rename (~150–300 ms). */
-const POLL_NATIVE_MS = 5;
-const POLL_COMMAND_MS = 25;
-
 interface HeldFile {
   path: string;
   fd: number;
@@ -71,12 +66,12 @@ function warnUnprotected(reason: string): void {
 }
 
 /**
- * Opens the lock file as filelock does. Null when it cannot be opened at all (then a Python writer
+ * Opens (creates) the lock file as filelock does, without truncating it. Null when it cannot be opened at all (then a Python writer
  * running as this user cannot lock it either; one running as another user could: that is reported).
  */
 function openLockFile(path: string): number | null {
   try {
-    return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o666);
+    return openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // No folder yet: the state file cannot exist either, so there is no Python window to overlap.
@@ -130,16 +125,12 @@ export async function acquirePythonLocks(file: string, target: string, deadline:
   return holdOf(held, taker);
 }
 
+/** 'held', 'timeout', or why the flock cannot be taken at all. */
 async function waitForLock(taker: FlockTaker, fd: number, deadline: number): Promise<'held' | 'timeout' | string> {
-  const pause = taker.method === 'native' ? POLL_NATIVE_MS : POLL_COMMAND_MS;
-  for (;;) {
-    try {
-      if (await taker.tryLock(fd)) return 'held';
-    } catch (error) {
-      return (error as Error).message;
-    }
-    if (Date.now() >= deadline) return 'timeout';
-    await sleep(pause);
+  try {
+    return (await taker.lockUntil(fd, deadline)) ? 'held' : 'timeout';
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
