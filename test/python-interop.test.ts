@@ -8,6 +8,7 @@ import { auditTimestamp } from '../src/log/audit-entry.js';
 import { auditLogPath, stateFilePath } from '../src/state/paths.js';
 import { checkAuditLogLines } from '../src/verify/audit-log-check.js';
 import { childScript, holdStateLock, stress } from './support/children.js';
+import { makeTestRepo } from './support/git-repo.js';
 import { REAL_STATE, tempParacRoot } from './support/fixtures.js';
 import {
   findPython,
@@ -149,6 +150,28 @@ if (python !== null) {
         await holder.release().catch(() => undefined);
       }
       expect(readFileSync(stateFilePath(root), 'utf8')).toContain('- waited');
+    });
+
+    it('a commit through the git hooks waits for a Python writer, and leaves git status clean', async () => {
+      const repo = await makeTestRepo({ committed: true });
+      const head = await repo.head();
+      const holder = await pythonHoldsLock(repo.paracRoot);
+      try {
+        repo.write('packages/core/app.py', 'print("while python saves")\n');
+        await repo.git(['add', 'packages/core/app.py']);
+        const blocked = await repo.user(['commit', '-q', '-m', 'blocked'], { env: { PARACLE_TIMEOUT: '0.5' } });
+        expect(blocked.exitCode).not.toBe(0);
+        expect(blocked.stderr).toContain("waiting for the Python paracle tooling's lock");
+        expect(blocked.stderr).toContain(`held by pid ${holder.pid}`);
+        expect(await repo.head()).toBe(head);
+      } finally {
+        await holder.release();
+      }
+      const committed = await repo.user(['commit', '-q', '-m', 'after python']);
+      expect(committed.exitCode, committed.stderr).toBe(0);
+      // The lock file both sides leave is covered by the ignore rules `paracle install` wrote.
+      expect(repo.read('.parac/memory/context/current_state.yaml.lock')).toBe('');
+      expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
     });
 
     it(`2 Python and 2 of our writers race on the real file (native flock): nothing lost, revisions contiguous`, async () => {
