@@ -66,8 +66,9 @@ function warnUnprotected(reason: string): void {
 }
 
 /**
- * Opens (creates) the lock file as filelock does, without truncating it. Null when it cannot be opened at all (then a Python writer
- * running as this user cannot lock it either; one running as another user could: that is reported).
+ * Opens (creates) the lock file as filelock does, without truncating it. Null when it cannot be opened
+ * at all: a Python writer running as this user cannot lock it either; one running as another user
+ * could, so that is reported.
  */
 function openLockFile(path: string): number | null {
   try {
@@ -172,6 +173,8 @@ function timeoutError(file: string, lockPath: string, timeoutMs: number): StateL
     `Timed out after ${seconds} waiting for the Python paracle tooling's lock ${lockPath} on ${file}: held by ${holder ?? 'another process'}. ` +
       'Wait for it to finish and retry; a holder that dies releases it at once.',
     file,
+    null,
+    { heldBy: `the Python paracle tooling's lock (${basename(lockPath)}), held by ${holder ?? 'another process'}` },
   );
 }
 
