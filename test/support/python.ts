@@ -13,6 +13,8 @@ export const PYTHON_MISSING =
   'needs a Python 3 with PyYAML and filelock: apt-get install -y python3-yaml python3-filelock (or pip install pyyaml filelock)';
 
 const CANDIDATES = ['python3', '/usr/bin/python3', 'python'];
+/** What the stand-in script needs: Python 3.8+, PyYAML's safe_load and dump, filelock's FileLock. */
+const PROBE = 'import sys, yaml, filelock; assert sys.version_info >= (3, 8); yaml.safe_load, yaml.dump, filelock.FileLock';
 
 let found: string | null | undefined;
 
@@ -21,7 +23,7 @@ export function findPython(): string | null {
   if (found !== undefined) return found;
   found = null;
   for (const candidate of CANDIDATES) {
-    const probe = spawnSync(candidate, ['-c', 'import sys, yaml, filelock; assert sys.version_info >= (3, 8)'], { stdio: 'ignore' });
+    const probe = spawnSync(candidate, ['-c', PROBE], { stdio: 'ignore' });
     if (probe.status === 0) {
       found = candidate;
       break;
