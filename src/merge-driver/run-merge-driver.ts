@@ -7,7 +7,7 @@ import { mergeStateTexts } from './merge-state-texts.js';
  * The edge of `paracle merge-driver %O %A %B %P`: read git's three temp files, merge, write the
  * result into %A — and touch nothing else. git runs drivers during merges, rebases, cherry-picks
  * and `git checkout -m`, in the middle of its own bookkeeping: no lock, no audit entry, no temp
- * file beside the state (the post-merge hook records the merge afterwards).
+ * file beside the state (the merged revision is in the file git commits; post-merge only checks it).
  *
  * When the state cannot be merged structurally (a side is not valid YAML, has conflict markers
  * from an earlier text merge, or the merge hits a bug), git's own line merge is written instead
