@@ -58,7 +58,9 @@ describe('post-merge writes nothing', () => {
 
     const result = await repo.user(['merge', '--no-ff', '--no-edit', 'side']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(paracleLines(result.stderr)).toEqual([`paracle: merged ${STATE_REL} (revision ${ours} and ${theirs} → ${Math.max(ours, theirs) + 1})`]);
+    expect(paracleLines(result.stderr)).toEqual([
+      `paracle: merged ${STATE_REL} (revision ${ours} and ${theirs} → ${Math.max(ours, theirs) + 1})`,
+    ]);
     expect(revisionOf(await repo.show(`HEAD:${STATE_REL}`))).toBe(Math.max(ours, theirs) + 1);
     expect(repo.read(STATE_REL)).toBe(await repo.show(`HEAD:${STATE_REL}`));
     expect(await porcelain(repo)).toBe('');
@@ -159,7 +161,7 @@ describe('post-merge warns with the command that repairs it', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`has revision ${revision + 1}, not above ${revision + 1} in`);
     expect(warnings[0]).toContain(
-      'run `npx paracle remerge` to redo the state\'s merge key by key, then commit the file (the merge driver is not set up in this clone: `npx paracle install` sets it up for the next merge)',
+      "run `npx paracle remerge` to redo the state's merge key by key, then commit the file (the merge driver is not set up in this clone: `npx paracle install` sets it up for the next merge)",
     );
     expect(await porcelain(repo)).toBe('');
     const failing = await repo.paracle(['verify', '--base', 'side']);
@@ -169,7 +171,9 @@ describe('post-merge warns with the command that repairs it', () => {
     const remerge = await repo.paracle(['remerge']);
     expect(remerge.exitCode, remerge.stderr).toBe(0);
     expect(remerge.stderr).toMatch(
-      new RegExp(`^paracle: redid the merge of ${STATE_REL.replace(/\./g, '\\.')} in [0-9a-f]{7} with the merge driver \\(revision ${revision + 1} and ${revision + 1} → ${revision + 2}\\)`),
+      new RegExp(
+        `^paracle: redid the merge of ${STATE_REL.replace(/\./g, '\\.')} in [0-9a-f]{7} with the merge driver \\(revision ${revision + 1} and ${revision + 1} → ${revision + 2}\\)`,
+      ),
     );
     expect(remerge.stderr).toContain('`npx paracle install` sets it up so the next merge uses it');
     const redone = parseStateText(repo.read(STATE_REL), 'redone').data as Record<string, any>;
@@ -214,7 +218,9 @@ describe('post-merge warns with the command that repairs it', () => {
     const repo = await repoWithSide();
     const notMerge = await repo.paracle(['remerge']);
     expect(notMerge.exitCode).toBe(1);
-    expect(notMerge.stderr).toMatch(/^paracle: HEAD \([0-9a-f]{7}\) is not a merge of two commits; name the merge to redo: paracle remerge <commit>\n$/);
+    expect(notMerge.stderr).toMatch(
+      /^paracle: HEAD \([0-9a-f]{7}\) is not a merge of two commits; name the merge to redo: paracle remerge <commit>\n$/,
+    );
     await commitFile(repo, 'packages/main.py', 'main\n');
     expect((await repo.user(['merge', '--no-ff', '--no-edit', 'side'])).exitCode).toBe(0);
     repo.write(STATE_REL, `${repo.read(STATE_REL)}# my own edit\n`);
