@@ -37,16 +37,19 @@ function isGitProcess(argv: readonly string[]): boolean {
 
 /**
  * `--amend` or an abbreviation git accepts for it (`--am`, `--ame`, `--amen`), before a `--` that
- * starts the paths. An alias (`git ci --amend`) is the same process, so the subcommand's name is
+ * starts the paths. A value of another option that happens to read `--amend` (`-m --amend`) is
+ * taken for the option: a message like that is rare, and the cost is a stale `last_commit`. An alias (`git ci --amend`) is the same process, so the subcommand's name is
  * not checked: no other git command that runs pre-commit takes an option spelled like this.
  */
 export function argvAmends(argv: readonly string[]): boolean {
+  let amend = false;
   for (const arg of argv.slice(1)) {
-    if (arg === '--') return false;
-    if (/^--am(?:e(?:n(?:d)?)?)?$/.test(arg)) return true;
-    if (arg === '--no-amend') return false;
+    if (arg === '--') break;
+    // The last of `--amend` / `--no-amend` wins, as git reads them.
+    if (/^--am(?:e(?:n(?:d)?)?)?$/.test(arg)) amend = true;
+    else if (arg === '--no-amend') amend = false;
   }
-  return false;
+  return amend;
 }
 
 function readProcess(pid: number): ProcessInfo | null {
