@@ -10,6 +10,9 @@ import { updateState } from '../src/state/store.js';
 import { tempDir } from './support/fixtures.js';
 import { CLI, LOG_REL, STATE_REL, makeTestRepo, runNode, testRepo, type TestRepo } from './support/git-repo.js';
 
+/** Many real git commands with hooks per test: generous on a shared, loaded machine. */
+const GIT_TIMEOUT = { timeout: 240_000 };
+
 /**
  * The hooks leave git as they found it (issue 9), each point with real git and the hooks
  * `paracle install` wrote: the audit log stays a local record, the snapshot does not count
@@ -68,7 +71,7 @@ async function isIgnored(dir: string, path: string): Promise<boolean> {
   return result.exitCode === 0;
 }
 
-describe('the audit log is a local record', () => {
+describe('the audit log is a local record', GIT_TIMEOUT, () => {
   it('ignored, never staged: after every commit the tree is clean and the snapshot counts no paracle file', async () => {
     const repo = await repoFor({ committed: true });
     expect(logLines(repo).length).toBeGreaterThan(0);
@@ -127,7 +130,7 @@ describe('the audit log is a local record', () => {
   });
 });
 
-describe('last_commit names the commit the new one builds on', () => {
+describe('last_commit names the commit the new one builds on', GIT_TIMEOUT, () => {
   it('--amend: the amended commit’s parent; amending the first commit: none', async () => {
     const repo = await repoFor({ committed: true });
     await commitFile(repo, 'packages/a.py');
@@ -167,7 +170,7 @@ describe('last_commit names the commit the new one builds on', () => {
   });
 });
 
-describe('only the state core’s own files are refused and ignored', () => {
+describe('only the state core’s own files are refused and ignored', GIT_TIMEOUT, () => {
   const STATE_CORE_FILES = [
     '.parac/memory/context/current_state.yaml.lock',
     '.parac/memory/context/current_state.yaml.tmp',
@@ -253,7 +256,7 @@ describe('only the state core’s own files are refused and ignored', () => {
   });
 });
 
-describe('a merge keeps one commit’s recent_changes', () => {
+describe('a merge keeps one commit’s recent_changes', GIT_TIMEOUT, () => {
   const state = (recent: unknown, extra = '') => `revision: 3\nrecent_changes: ${JSON.stringify(recent)}\nblockers: []\n${extra}`;
   const packages = [{ area: 'packages', count: 1, files: ['packages/a.py'] }];
   const docs = [{ area: 'docs', count: 2, files: ['docs/a.md', 'docs/b.md'] }];
@@ -289,7 +292,7 @@ describe('a merge keeps one commit’s recent_changes', () => {
   });
 });
 
-describe('the revision high-water mark', () => {
+describe('the revision high-water mark', GIT_TIMEOUT, () => {
   it('after `git revert` of a state commit, every next save writes above what this clone wrote', async () => {
     const repo = await repoFor({ committed: true });
     await commitFile(repo, 'packages/a.py');

@@ -5,6 +5,9 @@ import { parseStateText } from '../src/state/document.js';
 import { revertReference, walkRevisionHistory, type BranchCommit } from '../src/verify/revision-history.js';
 import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
 
+/** Many real git commands with hooks per test: generous on a shared, loaded machine. */
+const GIT_TIMEOUT = { timeout: 240_000 };
+
 /**
  * `paracle verify --base` tells a `git revert` of a commit that changed the state (git restores the
  * older file, revision included, and runs no hook) from a genuine rewind (an older copy taken in a
@@ -53,7 +56,7 @@ async function repoWithTwoSaves(): Promise<{ repo: TestRepo; base: string }> {
   return { repo, base: await repo.head() };
 }
 
-describe('a git revert of a commit that changed the state', () => {
+describe('a git revert of a commit that changed the state', GIT_TIMEOUT, () => {
   it('passes verify --base, also after a later commit from a clone that never wrote those revisions', async () => {
     const { repo, base } = await repoWithTwoSaves();
     const top = revisionOf(await repo.show(`HEAD:${STATE_REL}`));
@@ -98,7 +101,7 @@ describe('a git revert of a commit that changed the state', () => {
   });
 });
 
-describe('a genuine rewind is still rejected, naming the commit', () => {
+describe('a genuine rewind is still rejected, naming the commit', GIT_TIMEOUT, () => {
   it('a merge that took the older copy (`merge -s ours`)', async () => {
     const repo = await committedRepo();
     await repo.git(['checkout', '-q', '-b', 'old']);
@@ -153,7 +156,7 @@ describe('a genuine rewind is still rejected, naming the commit', () => {
   });
 });
 
-describe('a project that tracks its audit log', () => {
+describe('a project that tracks its audit log', GIT_TIMEOUT, () => {
   it('a revert takes the reverted commit’s log lines out with it: accepted; an edited line is still caught', async () => {
     const repo = await committedRepo();
     await repo.git(['add', '-f', '--', LOG_REL]);
