@@ -132,9 +132,9 @@ async function writeChangelogAndStage(
   context: HookContext,
   plan: PreCommitPlan,
   indexes: IndexToStage[],
-  stateChanges: readonly FileChange[],
+  written: readonly FileChange[],
 ): Promise<boolean> {
-  const changes: FileChange[] = [...stateChanges];
+  const changes: FileChange[] = [...written];
   let updated = false;
   if (plan.changelogLabels.length > 0) {
     const before = await readTextIfExists(context.changelog.file);

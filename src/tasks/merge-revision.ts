@@ -1,7 +1,8 @@
 /**
- * The revision a committed version of the state file records, read from its top-level
- * `revision:` line without parsing the whole file (post-merge and `paracle verify --base` read several versions). A file
- * without one is revision 0, as the store reads it; a value that is not an integer gives null.
+ * The revision a committed version of the state file records, read from its top-level `revision:`
+ * line without parsing the whole file (post-merge, `paracle remerge` and `paracle verify --base`
+ * read several versions). A file without one is revision 0, as the store reads it; a value that is
+ * not an integer gives null.
  */
 export function committedRevision(text: string): number | null {
   const match = /^revision:[ \t]*(.*?)[ \t]*(?:#.*)?$/m.exec(text);
