@@ -28,7 +28,7 @@ describe('paracle install', () => {
       `paracle: husky set up in .husky/ (core.hooksPath = ${repo.dir}/.husky/_, so linked worktrees run the hooks too)`,
       'paracle: .husky/pre-commit: created, runs the paracle pre-commit hook',
       'paracle: .husky/post-merge: created, runs the paracle post-merge hook',
-      'paracle: .gitignore: added rules so the state lock and temp files are never committed',
+      'paracle: .gitignore: added rules so the state lock, temp files and the local audit log are never committed',
       'paracle: package.json: scripts.prepare is now "paracle install"',
     ];
     expect(lines.filter((line) => ours.includes(line))).toEqual(ours);
@@ -43,7 +43,7 @@ describe('paracle install', () => {
       expect(text).toContain('node "$paracle_hook" "$@"');
       expect(text).not.toContain('npx');
     }
-    expect(repo.read('.gitignore')).toContain('**/.parac/**/*.paracle-lock');
+    expect(repo.read('.gitignore')).toContain('**/.parac/memory/context/current_state.yaml.paracle-lock');
     expect(JSON.parse(repo.read('package.json')).scripts.prepare).toBe('paracle install');
   });
 
@@ -81,7 +81,7 @@ describe('paracle install', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await hooksPath(repo)).toBe(join(repo.dir, 'app', '.husky', '_'));
     expect(repo.read('app/.husky/pre-commit')).toContain('node "$paracle_hook" --root app/.parac "$@"');
-    expect(repo.read('.gitignore')).toContain('**/.parac/**/*.lock');
+    expect(repo.read('.gitignore')).toContain('**/.parac/memory/context/current_state.yaml.lock');
 
     repo.write('.gitignore', `${repo.read('.gitignore')}app/node_modules/\n`);
     repo.write('app/src/main.ts', 'x\n');

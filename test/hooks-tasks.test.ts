@@ -15,7 +15,7 @@ import { scratchPathFor } from '../src/state/scratch-files.js';
 import { lockPathFor } from '../src/state/lock.js';
 import { addChangelogEntry } from '../src/tasks/changelog.js';
 import { DEFAULT_AREAS, classifyStagedPaths, recentChangesEdits } from '../src/tasks/changes-by-area.js';
-import { committedRevision, mergeRevision } from '../src/tasks/merge-revision.js';
+import { committedRevision } from '../src/tasks/merge-revision.js';
 import { compileGlob, matcherFor } from '../src/tasks/path-glob.js';
 import { roadmapAlignmentWarning, roadmapCurrentPhase, statePhaseId } from '../src/tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../src/tasks/snapshot.js';
@@ -184,13 +184,7 @@ describe('roadmap alignment', () => {
   });
 });
 
-describe('merge revision rule', () => {
-  it('max(pre-merge, merged-in, working tree) + 1', () => {
-    expect(mergeRevision({ preMerge: 12, mergedIn: 14, workingTree: 14 })).toBe(15);
-    expect(mergeRevision({ preMerge: 20, mergedIn: 13, workingTree: 13 })).toBe(21);
-    expect(mergeRevision({ preMerge: null, mergedIn: null, workingTree: 0 })).toBe(1);
-  });
-
+describe('committed revision', () => {
   it('reads the committed revision from the top-level line, as the store would parse it', async () => {
     const { parseStateText } = await import('../src/state/document.js');
     for (const file of historyFiles()) {

@@ -18,6 +18,7 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./lock.js'),
   () => import('./log.js'),
   () => import('./merge-driver.js'),
+  () => import('./remerge.js'),
   () => import('./schema.js'),
   () => import('./session.js'),
   () => import('./status.js'),

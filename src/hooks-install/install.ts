@@ -3,8 +3,9 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HookRefusedError, ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
+import { readIndexEntries } from '../git/index-files.js';
 import { readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
-import { findParacRoot } from '../state/paths.js';
+import { auditLogPath, findParacRoot } from '../state/paths.js';
 import { renderHookBlock, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { setUpMergeDriver } from './merge-driver-setup.js';
@@ -16,7 +17,7 @@ import { preparedScript, withPrepareScript } from './prepare-script.js';
  *   1. locate   the package (nearest package.json), the repository and its main worktree
  *   2. husky    husky v9's own setup (`.husky/_`), then core.hooksPath made absolute
  *   3. hooks    our block in `.husky/pre-commit` and `.husky/post-merge` (kept content, added once)
- *   4. ignore   `.gitignore` rules for the state lock and temp files
+ *   4. ignore   `.gitignore` rules for the state lock, temp files and the local audit log
  *   5. prepare  `scripts.prepare` runs `paracle install`, so every `npm install` redoes 2
  *
  * Each step reports what it changed; a second run changes nothing and says so.
@@ -59,6 +60,7 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   await setUpHusky(layout, huskyDir, changes, notes);
   await writeHookBlocks(layout, huskyDir, toolkit, packageDir, changes, notes);
   await writeIgnoreRules(layout, changes);
+  await noteTrackedAuditLog(layout, packageDir, notes);
   await setUpMergeDriver(layout, toolkit, packageDir, changes);
   await ensurePrepareScript(packageDir, layout, changes);
   return { kind: 'installed', changes, notes };
@@ -192,7 +194,23 @@ async function writeIgnoreRules(layout: RepoLayout, changes: string[]): Promise<
   const next = upsertIgnoreRules(existing);
   if (next === existing) return;
   await writeFile(file, next);
-  changes.push('.gitignore: added rules so the state lock and temp files are never committed');
+  changes.push('.gitignore: added rules so the state lock, temp files and the local audit log are never committed');
+}
+
+/**
+ * The audit log is a local record (docs/hooks.md): ignored, never committed. A project that already
+ * tracks it keeps working (pre-commit commits its own entries), but is told how to stop.
+ */
+async function noteTrackedAuditLog(layout: RepoLayout, packageDir: string, notes: string[]): Promise<void> {
+  const root = findParacRoot(packageDir);
+  if (root === null) return;
+  const path = toPosix(relative(layout.topLevel, auditLogPath(root)));
+  if (path.startsWith('..') || isAbsolute(path)) return;
+  const tracked = await readIndexEntries({ cwd: layout.topLevel, env: 'clean' }, [path]);
+  if (!tracked.has(path)) return;
+  notes.push(
+    `${path} is tracked by git; paracle now keeps the audit log as a local record. To stop tracking it: git rm --cached -- ${path}, then commit (or keep it tracked: the hooks commit their own entries)`,
+  );
 }
 
 async function ensurePrepareScript(packageDir: string, layout: RepoLayout, changes: string[]): Promise<void> {
