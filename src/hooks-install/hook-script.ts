@@ -37,7 +37,8 @@ export interface HookBlockOptions {
 }
 
 export function renderHookBlock(options: HookBlockOptions): string {
-  const header = `${BLOCK_START} (written by \`paracle install\`; PARACLE=0 or HUSKY=0 turns it off)`;
+  const off = options.hook === 'post-checkout' ? 'HUSKY=0 turns it off' : 'PARACLE=0 or HUSKY=0 turns it off';
+  const header = `${BLOCK_START} (written by \`paracle install\`; ${off})`;
   return [header, ...(options.hook === 'post-checkout' ? worktreeRunnerLines(options) : runToolkitLines(options)), BLOCK_END, ''].join(
     '\n',
   );
