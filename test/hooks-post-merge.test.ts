@@ -137,7 +137,7 @@ describe('post-merge writes nothing', GIT_TIMEOUT, () => {
 });
 
 describe('post-merge warns with the command that repairs it', GIT_TIMEOUT, () => {
-  it('`merge -s ours` keeps the older state: a warning naming `npx paracle remerge`; nothing written', async () => {
+  it('`merge -s ours` keeps the older state: a warning naming `npx paracle-hooks remerge`; nothing written', async () => {
     const repo = await repoWithSide();
     await commitFile(repo, 'notes.txt', 'main only\n');
     const before = repo.read(STATE_REL);
@@ -146,7 +146,7 @@ describe('post-merge warns with the command that repairs it', GIT_TIMEOUT, () =>
     const warnings = paracleLines(result.stderr);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^paracle: warning: \.parac\/memory\/context\/current_state\.yaml: the merge [0-9a-f]{7} has revision 12, not above 14 in [0-9a-f]{7}, though the state differs there .*: run `npx paracle remerge` to redo the state's merge key by key, then commit the file$/,
+      /^paracle: warning: \.parac\/memory\/context\/current_state\.yaml: the merge [0-9a-f]{7} has revision 12, not above 14 in [0-9a-f]{7}, though the state differs there .*: run `npx paracle-hooks remerge` to redo the state's merge key by key, then commit the file$/,
     );
     expect(repo.read(STATE_REL)).toBe(before);
     expect(await porcelain(repo)).toBe('');
@@ -174,7 +174,7 @@ describe('post-merge warns with the command that repairs it', GIT_TIMEOUT, () =>
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`has revision ${revision + 1}, not above ${revision + 1} in`);
     expect(warnings[0]).toContain(
-      "run `npx paracle remerge` to redo the state's merge key by key, then commit the file (the merge driver is not set up in this clone: `npx paracle install` sets it up for the next merge)",
+      "run `npx paracle-hooks remerge` to redo the state's merge key by key, then commit the file (the merge driver is not set up in this clone: `npx paracle-hooks install` sets it up for the next merge)",
     );
     expect(await porcelain(repo)).toBe('');
     const failing = await repo.paracle(['verify', '--base', 'side']);
@@ -188,7 +188,7 @@ describe('post-merge warns with the command that repairs it', GIT_TIMEOUT, () =>
         `^paracle: redid the merge of ${STATE_REL.replace(/\./g, '\\.')} in [0-9a-f]{7} with the merge driver \\(revision ${revision + 1} and ${revision + 1} → ${revision + 2}\\)`,
       ),
     );
-    expect(remerge.stderr).toContain('`npx paracle install` sets it up so the next merge uses it');
+    expect(remerge.stderr).toContain('`npx paracle-hooks install` sets it up so the next merge uses it');
     const redone = parseStateText(repo.read(STATE_REL), 'redone').data as Record<string, any>;
     expect(redone.revision).toBe(revision + 2);
     expect(redone.strategic_direction.adr).toBe('ADR-023');
@@ -220,7 +220,7 @@ describe('post-merge warns with the command that repairs it', GIT_TIMEOUT, () =>
     const warnings = paracleLines(result.stderr);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^paracle: warning: the merged \.parac\/memory\/context\/current_state\.yaml is not a valid state \(.*current_state\.yaml:\d+:\d+: .*\): find it with `npx paracle validate`, fix it by hand and commit it$/,
+      /^paracle: warning: the merged \.parac\/memory\/context\/current_state\.yaml is not a valid state \(.*current_state\.yaml:\d+:\d+: .*\): find it with `npx paracle-hooks validate`, fix it by hand and commit it$/,
     );
     expect(repo.read(STATE_REL)).toBe(broken);
     expect(logText(repo)).toBe(log);

@@ -28,13 +28,13 @@ export interface MergedStateFacts {
   driverConfigured: boolean;
 }
 
-export const REMERGE_COMMAND = 'npx paracle remerge';
+export const REMERGE_COMMAND = 'npx paracle-hooks remerge';
 
 export function checkMergedState(facts: MergedStateFacts): string[] {
   const merge = facts.mergeCommit;
   // Only a merge whose state differs from every parent's made that state; otherwise it came as committed.
   const madeByMerge = merge !== null && merge.text !== null && merge.parents.every((parent) => parent.text !== merge.text);
-  const repair = madeByMerge ? repairAdvice(facts) : 'find it with `npx paracle validate`, fix it by hand and commit it';
+  const repair = madeByMerge ? repairAdvice(facts) : 'find it with `npx paracle-hooks validate`, fix it by hand and commit it';
   if (facts.workingText !== null) {
     const marker = firstConflictMarker(facts.workingText);
     if (marker !== null) {
@@ -69,6 +69,6 @@ export function checkMergedState(facts: MergedStateFacts): string[] {
 function repairAdvice(facts: MergedStateFacts): string {
   const install = facts.driverConfigured
     ? ''
-    : ' (the merge driver is not set up in this clone: `npx paracle install` sets it up for the next merge)';
+    : ' (the merge driver is not set up in this clone: `npx paracle-hooks install` sets it up for the next merge)';
   return `run \`${REMERGE_COMMAND}\` to redo the state's merge key by key, then commit the file${install}`;
 }

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
 import { formatCommitSummary, readCommitSummary, type CommitSummary } from '../git/head-commit.js';
 import { readBlob, readIndexEntries } from '../git/index-files.js';
 import { readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
 import { addChangelogEntry } from '../tasks/changelog.js';
-import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
+import { classifyStagedPaths, describeAreaChanges, pathsInProject, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
 import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import type { StateEdit } from '../tasks/state-edits.js';
@@ -58,7 +58,7 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
   const status = await pendingStatus;
   refuseStagedScratchFiles(status);
   await refuseStagedConflictMarkers(context, status);
-  const areas = classifyStagedPaths(stagedPaths(status), context.config.areas);
+  const areas = classifyStagedPaths(pathsInProject(stagedPaths(status), projectFromTop(context)), context.config.areas);
   if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
 
   const facts = await gatherFacts(context, status, textsBeforeStatus, pendingHead);
@@ -85,6 +85,15 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
     }
     throw error;
   }
+}
+
+/**
+ * The folder holding .parac/ relative to the repository top, `/`-separated ('' at the top, and when
+ * .parac/ is outside the repository: then paths are matched from the top, as git names them).
+ */
+function projectFromTop(context: HookContext): string {
+  const project = relative(realpathSync(context.topLevel), realpathSync(dirname(context.paracRoot)));
+  return project.startsWith('..') || isAbsolute(project) ? '' : project.split(sep).join('/');
 }
 
 function refuseStagedScratchFiles(status: WorkingTreeStatus): void {
