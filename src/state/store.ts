@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
+import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from './atomic-write.js';
 import { parseStateText, type ParsedState } from './document.js';
 import { acquireStateLock, DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, type StateLock } from './lock.js';
@@ -252,7 +253,8 @@ async function writeState(
   entries: RecordedChange[],
   options: WriteOptions = {},
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
-  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0);
+  // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
+  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, (await readRevisionHighWater(root)) + 1);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);

@@ -12,7 +12,8 @@ import { conflictMarkerProblem, findConflictMarkers } from './conflict-markers.j
  *   sides' new lines, the current branch's first. After merging the base branch into a branch,
  *   the base's newest lines come after the branch's own, so the shared history must still be the
  *   exact prefix and the base's later lines must follow it in order, possibly interleaved with the
- *   branch's. Editing or removing any of them fails either way.
+ *   branch's. Editing or removing any of them fails either way — except the lines a `git revert`
+ *   took out together with the commit that added them (the caller names them).
  * - every line is one JSON object with the fields every writer of the log records. Blank lines are
  *   not entries (a reader skips them, and a writer that found a torn last line starts a new one).
  */
@@ -26,9 +27,16 @@ export const REQUIRED_FIELDS = ['timestamp', 'process_id', 'change_type', 'descr
 /** More bad lines than this are summed up in one last problem: a log of garbage needs one look, not a thousand annotations. */
 const MAX_LINE_PROBLEMS = 20;
 
-export function checkAuditLogAppendOnly(file: string, baseRef: string, baseText: string | null, currentText: string | null): Problem[] {
+export function checkAuditLogAppendOnly(
+  file: string,
+  baseRef: string,
+  baseText: string | null,
+  currentText: string | null,
+  /** Lines a recognised `git revert` on the branch took out with the commit that added them: not an edit. */
+  revertedLines: ReadonlySet<string> = new Set(),
+): Problem[] {
   if (baseText === null || baseText === '') return [];
-  const base = logLines(baseText);
+  const base = logLines(baseText).filter((line) => !revertedLines.has(line));
   if (currentText === null) {
     return [
       {
