@@ -71,7 +71,8 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     // and its save clears the temp files the victims left.
     const state = await updateState(root, (s) => s.setIn(['crash_test', 'survivor'], true), { timeout: 5 });
     expect(state.getIn('crash_test.survivor')).toBe(true);
-    expect(readdirSync(folder)).toEqual(['current_state.yaml']);
+    // Besides the state file only the Python tooling's lock file, left in place as filelock leaves it (issue 11).
+    expect(readdirSync(folder).sort()).toEqual(['current_state.yaml', 'current_state.yaml.lock']);
 
     // Every revision that landed was logged once; a save killed between rename and log may miss
     // its entry, never the other way round.

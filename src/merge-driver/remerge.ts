@@ -146,7 +146,9 @@ export function describeRemerge(outcome: RemergeOutcome): string[] {
             'Keep one side between the conflict markers, then commit the file',
         ];
   if (!outcome.driverConfigured) {
-    lines.push('paracle: note: the merge driver is not set up in this clone; `npx paracle-hooks install` sets it up so the next merge uses it');
+    lines.push(
+      'paracle: note: the merge driver is not set up in this clone; `npx paracle-hooks install` sets it up so the next merge uses it',
+    );
   }
   return lines;
 }

@@ -24,6 +24,7 @@ const ENVIRONMENT: Record<string, string | undefined> = {
   HUSKY: undefined,
   PARACLE: undefined,
   PARACLE_TIMEOUT: undefined,
+  PARACLE_PYTHON_LOCK: undefined,
   NO_COLOR: undefined,
   FORCE_COLOR: undefined,
   npm_lifecycle_event: undefined,
