@@ -3,13 +3,13 @@
 // A hook starts a fresh node on every commit, so this is CommonJS (measured: starting node's ESM
 // loader cost every commit about 15 ms) and it runs the one-file bundle
 // dist/hooks-bundle/git-entry.cjs through V8's code cache (see src/code-cache.ts) when the bundle
-// is current, else the module tree tsc emits.
+// comes from the same build as the module tree, else the module tree tsc emits.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const dist = join(__dirname, '..', 'dist');
-const bundle = join(dist, 'hooks-bundle', 'git-entry.cjs');
+const bundlePath = join(dist, 'hooks-bundle', 'git-entry.cjs');
 const loader = join(dist, 'hooks-bundle', 'code-cache.cjs');
 const tree = join(dist, 'hooks-run', 'git-entry.js');
 /** Measured: a full pre-commit run's cache is ~0.85 of the bundle's size, one touching no watched area's ~0.25. */
@@ -25,7 +25,8 @@ async function runHook(name) {
   const args = process.argv.slice(2);
   if (existsSync(loader)) {
     const { currentBundle, loadThroughCodeCache } = require(loader);
-    if (currentBundle(bundle, tree)) {
+    const bundle = currentBundle(bundlePath, tree);
+    if (bundle !== null) {
       const { exports, saveCodeCache } = loadThroughCodeCache(bundle, name, PARTIAL_CACHE_SHARE);
       process.exitCode = await exports.runFromGit(name, args);
       saveCodeCache();

@@ -1,13 +1,24 @@
-// Build step: the one-file CommonJS bundles that start on every commit (git hooks) and every
-// `paracle` command, loaded through V8's code cache (src/code-cache.ts), plus that loader itself
-// for the CommonJS hook entries in hooks/.
+// Build step, after tsc: the one-file CommonJS bundles that start on every commit (git hooks) and
+// every `paracle` command, loaded through V8's code cache (src/code-cache.ts), plus that loader
+// itself for the CommonJS hook entries in hooks/; and the library as CommonJS (`require`).
 //
-// graceful-fs is replaced by node's own fs in both bundles. proper-lockfile loads it as the
-// default for its `fs` option, which src/state/lock.ts always sets, so it is never called; but
-// loading it patches node's fs for the whole process and pulls in the stream modules, a cost
-// paid on every commit for nothing. The module tree tsc emits (the library) keeps the real one.
-import { rmSync } from 'node:fs';
+// Build id: one id per build goes on the first line of each bundle and on the last line of the
+// module-tree entry it stands in for (dist/cli/main.js, dist/hooks-run/git-entry.js). The entry
+// points run a bundle only when the two ids match, so they never run a bundle older than the tree
+// (a later bare `tsc` rewrites the entry without the id), and never depend on file times: npm
+// extracts a tarball in its own order, which made an mtime comparison pick the slower tree.
+//
+// graceful-fs is replaced by node's own fs in the CLI and hook bundles. proper-lockfile loads it as
+// the default for its `fs` option, which src/state/lock.ts always sets, so it is never called; but
+// loading it patches node's fs for the whole process and pulls in the stream modules, a cost paid
+// on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+const buildId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+const stamp = `// paracle-build-id: ${buildId}`;
 
 const common = {
   bundle: true,
@@ -15,21 +26,49 @@ const common = {
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+};
+const startUpBundle = {
+  ...common,
   alias: { 'graceful-fs': './scripts/bundle-shims/graceful-fs.cjs' },
+  // The optional flock binding (src/state/flock.ts) ships native code: required from node_modules at
+  // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
+  // require, so node's ESM loader (≈15 ms) does not start on a commit.
+  external: ['fs-ext-extra-prebuilt'],
+  supported: { 'dynamic-import': false },
+  banner: { js: stamp },
 };
 
 rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['src/hooks-run/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
+  build({ ...startUpBundle, entryPoints: ['src/hooks-run/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
-    ...common,
+    ...startUpBundle,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli-bundle/main.cjs',
     // husky finds its own files next to its module: `paracle install` runs it from node_modules.
-    external: ['husky'],
+    external: [...startUpBundle.external, 'husky'],
     define: { 'import.meta.url': '__paracle_import_meta_url' },
-    banner: { js: "var __paracle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: `${stamp}\nvar __paracle_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
   }),
+  // `require('paracle-hooks')`: the library as one CommonJS file; its dependencies stay packages.
+  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', packages: 'external' }),
 ]);
+
+for (const entry of ['dist/cli/main.js', 'dist/hooks-run/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
+
+// The CommonJS entry's types: every declaration file index.d.ts reaches, copied as `.d.cts` with
+// its relative imports renamed to match. TypeScript reads a `.d.ts` in a `type: module` package as
+// ESM, and a CommonJS file importing it is an error (TS1479) under node16 module resolution.
+const relativeImport = /(from\s+|import\()(['"])(\.{1,2}\/[^'"]+)\.js\2/g;
+const pending = ['dist/index.d.ts'];
+const copied = new Set();
+while (pending.length > 0) {
+  const file = pending.pop();
+  if (copied.has(file)) continue;
+  copied.add(file);
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(relativeImport)) pending.push(join(dirname(file), `${match[3]}.d.ts`));
+  writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text.replace(relativeImport, '$1$2$3.cjs$2'));
+}

@@ -26,11 +26,14 @@ export interface LockHolder {
 export class StateLockError extends ParacleError {
   readonly file: string;
   readonly holder: LockHolder | null;
+  /** Who holds it, for people, when there is no holder record: the Python tooling's lock (`pid 123 (python3 …)`). */
+  readonly heldBy: string | undefined;
 
-  constructor(message: string, file: string, holder: LockHolder | null = null, options?: { cause?: unknown }) {
+  constructor(message: string, file: string, holder: LockHolder | null = null, options?: { cause?: unknown; heldBy?: string }) {
     super('STATE_LOCK_TIMEOUT', message, options);
     this.file = file;
     this.holder = holder;
+    this.heldBy = options?.heldBy;
   }
 }
 

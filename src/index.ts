@@ -13,7 +13,7 @@ export {
 } from './errors.js';
 export { findParacRoot, stateFilePath, auditLogPath } from './state/paths.js';
 export { parseStateText, rewriteYaml, type ParsedState } from './state/document.js';
-export { ParacState, CurrentPhase, type Blocker, type RecordedChange, type StatePath } from './state/model.js';
+export { ParacState, CurrentPhase, blockerAddedDate, type Blocker, type RecordedChange, type StatePath } from './state/model.js';
 export {
   loadState,
   saveState,

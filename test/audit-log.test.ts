@@ -35,6 +35,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const children = join(here, 'children');
 const long = process.env.PARACLE_STRESS === 'long';
 const DAY = 86_400_000;
+/** A state folder after a lock hold: the state file, and the Python tooling's lock file, left in place as filelock leaves it (issue 11). */
+const STATE_FOLDER_AFTER_LOCK = ['current_state.yaml', 'current_state.yaml.lock'];
 
 /** A fresh `.parac/` in a temp dir; with `withState`, the real state file too (the lock lives beside it). */
 function makeParacRoot(withState = true): string {
@@ -106,7 +108,8 @@ describe('appendStateChanges', () => {
     expect(Object.keys(a!)).toEqual(['timestamp', 'process_id', 'change_type', 'description', 'old_value', 'new_value', 'revision']);
     expect(a!.process_id).toBe(process.pid);
     expect(Date.parse(a!.timestamp)).toBeGreaterThanOrEqual(before - 1);
-    expect(a!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // A numeric offset, not `Z`: Python 3.10's datetime.fromisoformat (the Python tooling's clear_old_changes) rejects `Z`.
+    expect(a!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
     // An explicit null is a value (a key that did not exist); extra fields are kept.
     expect(b).toMatchObject({ old_value: null, new_value: 3, path: ['metrics', 'x'] });
     expect(c).toEqual({ timestamp: '2026-01-06T14:30:00.123456', process_id: 42, change_type: 'merge', description: 'given', revision: 8 });
@@ -417,7 +420,7 @@ describe('clearOldChanges', () => {
     expect(readFileSync(auditLogPath(root), 'utf8')).toBe([...keep, '{"torn": "last li'].map((l) => `${l}\n`).join(''));
     // Rewritten atomically: nothing but the log is left in its folder, and the state folder holds no lock.
     expect(readdirSync(dirname(auditLogPath(root)))).toEqual(['state_changes.jsonl']);
-    expect(readdirSync(dirname(stateFilePath(root)))).toEqual(['current_state.yaml']);
+    expect(readdirSync(dirname(stateFilePath(root))).sort()).toEqual(STATE_FOLDER_AFTER_LOCK);
     expect(readFileSync(stateFilePath(root)).equals(stateBefore)).toBe(true);
 
     // Nothing more to remove: the file is left alone (same inode, same bytes).
@@ -503,7 +506,7 @@ describe('clearOldChanges', () => {
       expect(seqs).toEqual(Array.from({ length: perAppender }, (_, s) => s).filter((s) => s % oldEvery !== 0));
     }
     expect(readdirSync(dirname(auditLogPath(root)))).toEqual(['state_changes.jsonl']);
-    expect(readdirSync(dirname(stateFilePath(root)))).toEqual(['current_state.yaml']);
+    expect(readdirSync(dirname(stateFilePath(root))).sort()).toEqual(STATE_FOLDER_AFTER_LOCK);
   });
 });
 
@@ -520,7 +523,7 @@ describe('logStateChange', () => {
       old_value: '50%',
       new_value: '75%',
     });
-    expect(readdirSync(dirname(stateFilePath(root)))).toEqual(['current_state.yaml']);
+    expect(readdirSync(dirname(stateFilePath(root))).sort()).toEqual(STATE_FOLDER_AFTER_LOCK);
     await expect(logStateChange(root, { change_type: 'progress', description: 'x', revision: -3 })).rejects.toBeInstanceOf(AuditEntryError);
   });
 

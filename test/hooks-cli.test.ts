@@ -128,13 +128,18 @@ describe('paracle hook', () => {
     }
   });
 
-  it('post-merge --dry-run shows the revision rule and repository refresh, writes nothing', async () => {
+  it('post-merge by hand (and with --dry-run) checks and writes nothing', async () => {
     const repo = await makeTestRepo({ committed: true });
     const before = repo.read(STATE_REL);
-    const dry = await repo.paracle(['hook', 'post-merge', '0', '--dry-run']);
-    expect(dry.exitCode, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('\n-revision: 12\n+revision: 13\n');
-    expect(dry.stdout).toContain('+  has_uncommitted_changes: true');
+    const log = readFileSync(join(repo.dir, LOG_REL), 'utf8');
+    for (const args of [
+      ['hook', 'post-merge', '0'],
+      ['hook', 'post-merge', '0', '--dry-run'],
+    ]) {
+      const run = await repo.paracle(args);
+      expect(run, args.join(' ')).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    }
     expect(repo.read(STATE_REL)).toBe(before);
+    expect(readFileSync(join(repo.dir, LOG_REL), 'utf8')).toBe(log);
   });
 });

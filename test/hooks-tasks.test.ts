@@ -15,7 +15,7 @@ import { scratchPathFor } from '../src/state/scratch-files.js';
 import { lockPathFor } from '../src/state/lock.js';
 import { addChangelogEntry } from '../src/tasks/changelog.js';
 import { DEFAULT_AREAS, classifyStagedPaths, recentChangesEdits } from '../src/tasks/changes-by-area.js';
-import { committedRevision, mergeRevision } from '../src/tasks/merge-revision.js';
+import { committedRevision } from '../src/tasks/merge-revision.js';
 import { compileGlob, matcherFor } from '../src/tasks/path-glob.js';
 import { roadmapAlignmentWarning, roadmapCurrentPhase, statePhaseId } from '../src/tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../src/tasks/snapshot.js';
@@ -184,13 +184,7 @@ describe('roadmap alignment', () => {
   });
 });
 
-describe('merge revision rule', () => {
-  it('max(pre-merge, merged-in, working tree) + 1', () => {
-    expect(mergeRevision({ preMerge: 12, mergedIn: 14, workingTree: 14 })).toBe(15);
-    expect(mergeRevision({ preMerge: 20, mergedIn: 13, workingTree: 13 })).toBe(21);
-    expect(mergeRevision({ preMerge: null, mergedIn: null, workingTree: 0 })).toBe(1);
-  });
-
+describe('committed revision', () => {
   it('reads the committed revision from the top-level line, as the store would parse it', async () => {
     const { parseStateText } = await import('../src/state/document.js');
     for (const file of historyFiles()) {
@@ -310,12 +304,18 @@ describe('hooks.yaml', () => {
 });
 
 describe('install pieces', () => {
-  const block = renderHookBlock({ hook: 'pre-commit', toolkitFromHookDir: '../node_modules/paracle-hooks', root: null });
+  const paths = {
+    toolkitFromHookDir: '../node_modules/paracle-hooks',
+    toolkitFromTop: 'node_modules/paracle-hooks',
+    huskyFromTop: '.husky',
+  };
+  const block = renderHookBlock({ hook: 'pre-commit', ...paths, root: null });
 
-  it('the hook block runs the toolkit with node, relative to the hook file', () => {
+  it('the hook block runs the toolkit with node, relative to the hook file, else the main worktree’s', () => {
     expect(block).toContain('paracle_hook="${0%/*}/../node_modules/paracle-hooks/hooks/pre-commit.cjs"');
+    expect(block).toContain('paracle_hook="$paracle_main/node_modules/paracle-hooks/hooks/pre-commit.cjs"');
     expect(block).toContain('if [ "${PARACLE-}" != 0 ]; then');
-    expect(renderHookBlock({ hook: 'post-merge', toolkitFromHookDir: '..', root: 'my app/.parac' })).toContain(
+    expect(renderHookBlock({ hook: 'post-merge', ...paths, toolkitFromHookDir: '..', root: 'my app/.parac' })).toContain(
       `node "$paracle_hook" --root 'my app/.parac' "$@"`,
     );
   });
@@ -330,11 +330,17 @@ describe('install pieces', () => {
     expect(upsertBlock(old, block).split(BLOCK_START)).toHaveLength(2);
   });
 
-  it('prepare script: set, appended after husky, or left alone', () => {
-    expect(preparedScript(undefined)).toBe('paracle install');
-    expect(preparedScript('husky')).toBe('husky && paracle install');
-    expect(preparedScript('husky && paracle install')).toBeNull();
-    expect(preparedScript('paracle install --quiet')).toBeNull();
+  it('prepare script: set, appended after husky, an earlier one brought up to date, or left alone', () => {
+    expect(preparedScript(undefined)).toBe('paracle-hooks install || exit 0');
+    expect(preparedScript('husky')).toBe('husky && (paracle-hooks install || exit 0)');
+    expect(preparedScript('husky && (paracle-hooks install || exit 0)')).toBeNull();
+    expect(preparedScript('paracle-hooks install || true')).toBeNull();
+    // What earlier versions wrote, which fails `npm ci --omit=dev`:
+    expect(preparedScript('paracle install')).toBe('paracle-hooks install || exit 0');
+    expect(preparedScript('husky && paracle install')).toBe('husky && (paracle-hooks install || exit 0)');
+    expect(preparedScript('paracle install && echo done')).toBe('(paracle-hooks install || exit 0) && echo done');
+    expect(preparedScript('paracle install --quiet')).toBe('paracle-hooks install --quiet || exit 0');
+    expect(preparedScript('npm run reinstall')).toBe('npm run reinstall && (paracle-hooks install || exit 0)');
     expect(withPrepareScript('{\n\t"name": "x"\n}', 'paracle install')).toBe(
       '{\n\t"name": "x",\n\t"scripts": {\n\t\t"prepare": "paracle install"\n\t}\n}',
     );

@@ -59,7 +59,7 @@ describe('reconcileStates on the real current_state.yaml', () => {
     expect(data.repository.branch).toBe('main');
     expect(data.metrics.total_files).toBe(1234);
     expect(data.metrics.test_count).toBe(771);
-    expect(data.blockers).toEqual([{ id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added: today() }]);
+    expect(data.blockers).toEqual([{ id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added_date: today() }]);
     expect(data.next_actions.at(-1)).toBe('Ship the merge driver');
     expect(data.revision).toBe(12);
     expect(result.conflicts).toEqual([]);
@@ -79,7 +79,7 @@ describe('reconcileStates on the real current_state.yaml', () => {
         '  - id: blocker_1',
         '    description: "Waiting: upstream review"',
         '    severity: high',
-        `    added: "${today()}"`,
+        `    added_date: "${today()}"`,
         '  - Ship the merge driver',
       ].sort(),
     );
@@ -181,7 +181,7 @@ describe('reconcileStates on consecutive commits of the real history', () => {
       expected.local_note = 'edited while upstream moved on';
       expected.blockers = [
         ...(upstreamData.blockers ?? []),
-        { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added: today() },
+        { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added_date: today() },
       ];
       if (Array.isArray(olderData.next_actions)) {
         const upstreamActions = Array.isArray(upstreamData.next_actions) ? upstreamData.next_actions : [];

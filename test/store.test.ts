@@ -184,7 +184,7 @@ describe('store: load and save on the real file', () => {
       s.addBlocker('Waiting on the release: tag', 'high');
     });
     expect(stateText(root)).toContain(
-      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added: "${today()}"\nnext_actions:`,
+      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added_date: "${today()}"\nnext_actions:`,
     );
   });
 });

@@ -14,13 +14,15 @@ import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from 
 const NO_HOOKS = { PARACLE: '0' };
 const ROADMAP_REL = '.parac/roadmap/roadmap.yaml';
 
-/** main: the real state after three saves, so the audit log has three lines; nothing else changed yet. */
+/** main: the real state after three saves, so the (tracked) audit log has three lines; nothing else changed yet. */
 async function repoAtBase(): Promise<TestRepo> {
   const repo = await makeTestRepo();
   for (const item of ['first', 'second', 'third']) {
     await updateState(repo.paracRoot, (s) => s.addCompleted(`${item} item`));
   }
   await repo.git(['add', '-A']);
+  // This project chose to track its audit log (by default it is ignored): the append-only check is for it.
+  await repo.git(['add', '-f', '--', LOG_REL]);
   const commit = await repo.user(['commit', '-q', '-m', 'base'], { env: NO_HOOKS });
   expect(commit.exitCode, commit.stderr).toBe(0);
   await repo.git(['checkout', '-q', '-b', 'pr']);

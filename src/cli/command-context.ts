@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ParacleError } from '../errors.js';
 import { findParacRoot, PARAC_DIR, stateFilePath } from '../state/paths.js';
+import { writeJsonResult } from './json-output.js';
 import type { GlobalOptions } from './main.js';
 
 /**
@@ -45,7 +46,7 @@ export function commandContext(command: Command, options: { rootMustExist?: bool
     warn: (line) => {
       if (!quiet) process.stderr.write(`paracle: warning: ${line}\n`);
     },
-    printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    printJson: (value) => writeJsonResult(value),
   };
 }
 

@@ -9,10 +9,12 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many entries (default 20)', integerOption('--limit', 1))
     .action(async (options: { limit?: number }, command: Command) => {
       const { commandContext } = await import('./command-context.js');
-      const { getRecentChanges } = await import('../log/audit-log.js');
+      const { readAuditLog } = await import('../log/audit-log.js');
+      const { newestFirst } = await import('../log/audit-entry.js');
       const { formatAuditEntry } = await import('./audit-format.js');
       const context = commandContext(command);
-      const entries = await getRecentChanges(context.root, options.limit ?? 20);
+      // The whole log, ordered by time: the Python tooling appends too, and a union merge puts one branch's lines after the other's.
+      const entries = newestFirst((await readAuditLog(context.root)).entries).slice(0, options.limit ?? 20);
       if (context.json) context.printJson(entries);
       else if (entries.length === 0) context.say('paracle: the audit log is empty');
       else context.say(entries.map(formatAuditEntry).join('\n'));

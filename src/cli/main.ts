@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { CliExit, EXIT } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
 import { exitForError } from './exit-for-error.js';
+import { failureJson, jsonResultWritten, writeJsonResult } from './json-output.js';
+import { checkTimeoutVariable, parseSeconds } from './seconds.js';
 
 /**
  * The single place that turns errors into exit codes and one-line messages.
@@ -18,6 +20,7 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./lock.js'),
   () => import('./log.js'),
   () => import('./merge-driver.js'),
+  () => import('./remerge.js'),
   () => import('./schema.js'),
   () => import('./session.js'),
   () => import('./status.js'),
@@ -39,25 +42,24 @@ function packageVersion(): string {
   return (require('../../package.json') as { version: string }).version;
 }
 
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new CliExit(EXIT.usage, `--timeout takes a number of seconds, got "${value}"`);
-  return n;
-}
-
 export function buildProgram(): Command {
   const program = new Command('paracle');
   program
     .description('Keep .parac/memory/context/current_state.yaml correct under concurrent writers.')
     .version(packageVersion(), '-V, --version')
     .option('--root <dir>', 'the .parac directory (default: found from the current directory)')
-    .option('--timeout <seconds>', 'lock timeout in seconds (default: PARACLE_TIMEOUT or 10)', parseSeconds)
+    .option('--timeout <seconds>', 'lock timeout in seconds (default: PARACLE_TIMEOUT or 10)', (value) => parseSeconds(value, '--timeout'))
     .option('--json', 'machine-readable output')
     .option('-q, --quiet', 'print only errors')
     .option('--verbose', 'show stack traces on errors')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .hook('preAction', (_program, action) => {
+      // PARACLE_TIMEOUT is checked like --timeout, unless --timeout overrides it. Not for the merge
+      // driver: git runs it, it takes no lock, and a merge must not fail over an unrelated setting.
+      if (action.name() !== 'merge-driver' && action.optsWithGlobals<GlobalOptions>().timeout === undefined) checkTimeoutVariable();
+    });
   return program;
 }
 
@@ -77,10 +79,20 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Help and version end here too, with exit code 0.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    return exitForError(error, { verbose: argv.includes('--verbose') });
+    // Help and version end here too, with exit code 0; commander has printed its own message.
+    const exitCode =
+      error instanceof CommanderError
+        ? error.exitCode === 0
+          ? EXIT.ok
+          : EXIT.usage
+        : exitForError(error, { verbose: argv.includes('--verbose') });
+    if (exitCode !== EXIT.ok && wantsJson(argv) && !jsonResultWritten()) writeJsonResult(failureJson(error, exitCode));
+    return exitCode;
   }
+}
+
+/** `--json` among the options (not after `--`, where it would be an argument). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }

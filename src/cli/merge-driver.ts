@@ -25,9 +25,10 @@ export function register(program: Command): void {
       async (base: string, current: string, other: string, path: string | undefined, options: { markerSize: number }, command: Command) => {
         const { runMergeDriver, describeMergeOutcome } = await import('../merge-driver/run-merge-driver.js');
         const { CliExit, EXIT } = await import('./exit-codes.js');
+        const { writeJsonResult } = await import('./json-output.js');
         const globals = command.optsWithGlobals<GlobalOptions>();
         const outcome = await runMergeDriver({ base, current, other }, { path, markerSize: options.markerSize });
-        if (globals.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+        if (globals.json) writeJsonResult(outcome, { pretty: false });
         else if (!globals.quiet || outcome.kind !== 'merged') process.stderr.write(`${describeMergeOutcome(outcome)}\n`);
         if (outcome.kind !== 'merged') throw new CliExit(EXIT.conflict);
       },

@@ -21,11 +21,26 @@ export async function readRepoLayout(cwd: string, env: HookEnvironment): Promise
   const { stdout } = await runGit(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd, env });
   const [topLevel = '', gitDir = '', rawCommonDir = ''] = stdout.replace(/\n$/, '').split('\n');
   const commonDir = resolve(cwd, rawCommonDir);
-  const { stdout: worktrees } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd, env, okExitCodes: [129] });
-  // The first record of `worktree list` is always the main worktree.
-  const first = worktrees.split('\0').find((line) => line.startsWith('worktree '));
-  const mainWorktree = first ? first.slice('worktree '.length) : basename(commonDir) === '.git' ? dirname(commonDir) : topLevel;
-  return { topLevel, gitDir, commonDir, mainWorktree, isLinkedWorktree: resolve(gitDir) !== resolve(commonDir) };
+  const isLinkedWorktree = resolve(gitDir) !== resolve(commonDir);
+  // Not a linked worktree: this is the main one. (In a submodule, `git worktree list` names the
+  // module's git dir under the superproject's .git/modules/ as its worktree, which has no files.)
+  if (!isLinkedWorktree) return { topLevel, gitDir, commonDir, mainWorktree: topLevel, isLinkedWorktree };
+  const [first] = await listWorktrees(cwd, env);
+  const mainWorktree = first !== undefined ? first : basename(commonDir) === '.git' ? dirname(commonDir) : topLevel;
+  return { topLevel, gitDir, commonDir, mainWorktree, isLinkedWorktree };
+}
+
+/** Every worktree of the repository, the main one first, leaving out those git marks prunable (their folder is gone). */
+export async function listWorktrees(cwd: string, env: HookEnvironment): Promise<string[]> {
+  const { stdout } = await runGit(['worktree', 'list', '--porcelain', '-z'], { cwd, env, okExitCodes: [129] });
+  const worktrees: string[] = [];
+  // Records are separated by an empty field; each starts with `worktree <path>`.
+  for (const record of stdout.split('\0\0')) {
+    const fields = record.split('\0');
+    const path = fields.find((field) => field.startsWith('worktree '))?.slice('worktree '.length);
+    if (path !== undefined && !fields.some((field) => field === 'prunable' || field.startsWith('prunable '))) worktrees.push(path);
+  }
+  return worktrees;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { writeJsonResult } from '../cli/json-output.js';
 import { installHooks, type InstallReport } from './install.js';
 
 /**
@@ -15,11 +16,13 @@ export async function runInstallCommand(options: { quiet?: boolean; json?: boole
   } catch (error) {
     // `npx`/`npm exec` set npm_lifecycle_event too; only an install lifecycle softens failures.
     if (!INSTALL_LIFECYCLE.has(env.npm_lifecycle_event ?? '')) throw error;
-    process.stderr.write(`paracle: warning: hooks not installed: ${(error as Error).message.split('\n')[0]}\n`);
+    const reason = `hooks not installed: ${(error as Error).message.split('\n')[0]}`;
+    process.stderr.write(`paracle: warning: ${reason}\n`);
+    if (options.json) writeJsonResult({ kind: 'skipped', reason }, { pretty: false });
     return;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    writeJsonResult(report, { pretty: false });
     return;
   }
   if (options.quiet) return;
@@ -28,7 +31,9 @@ export async function runInstallCommand(options: { quiet?: boolean; json?: boole
       ? [`paracle: install skipped (${report.reason})`]
       : [
           ...report.changes.map((change) => `paracle: ${change}`),
-          ...(report.changes.length === 0 ? ['paracle: hooks already installed; nothing changed'] : []),
+          ...(report.changes.length === 0
+            ? [report.externalHooks === null ? 'paracle: hooks already installed; nothing changed' : 'paracle: nothing changed']
+            : []),
           ...report.notes.map((note) => `paracle: note: ${note}`),
         ];
   process.stdout.write(`${lines.join('\n')}\n`);

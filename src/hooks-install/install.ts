@@ -1,11 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { HookRefusedError, ParacleError } from '../errors.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
-import { readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
-import { findParacRoot } from '../state/paths.js';
-import { renderHookBlock, upsertBlock } from './hook-script.js';
+import { readIndexEntries } from '../git/index-files.js';
+import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
+import { auditLogPath, findParacRoot } from '../state/paths.js';
+import { type HookName, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
@@ -14,27 +15,44 @@ import { preparedScript, withPrepareScript } from './prepare-script.js';
  * `paracle install`, run in a project that has paracle-hooks as a devDependency:
  *
  *   1. locate   the package (nearest package.json), the repository and its main worktree
- *   2. husky    husky v9's own setup (`.husky/_`), then core.hooksPath made absolute
- *   3. hooks    our block in `.husky/pre-commit` and `.husky/post-merge` (kept content, added once)
- *   4. ignore   `.gitignore` rules for the state lock and temp files
- *   5. prepare  `scripts.prepare` runs `paracle install`, so every `npm install` redoes 2
+ *   2. hooks    where git looks for hooks: husky's (set up, or repaired after a move or copy), or
+ *               another tool's (left alone: we print the lines to add to its hooks)
+ *   3. husky    husky v9's own setup (`.husky/_`, core.hooksPath = `.husky/_`, relative), and its
+ *               runner copied into each linked worktree
+ *   4. scripts  our block in `.husky/pre-commit`, `.husky/post-merge`, `.husky/post-checkout`
+ *   5. ignore   `.gitignore` rules for the state lock, temp files and the local audit log
+ *   6. merge    the state's merge driver and `.gitattributes` (see merge-driver-setup.ts)
+ *   7. prepare  `scripts.prepare` runs install, so every `npm install` redoes 3 and 6
  *
  * Each step reports what it changed; a second run changes nothing and says so.
  *
- * Why an absolute core.hooksPath: husky's relative `.husky/_` is resolved in whichever worktree
- * git runs in, and `_` is git-ignored, so a linked worktree (`git worktree add`) has none and git
- * silently runs no hooks there. The absolute path points every worktree at the main one's.
+ * Every path install writes into git's config is relative, as husky's own `.husky/_` is: git
+ * resolves core.hooksPath from the top of the worktree it runs in, and runs the merge driver
+ * there, so a repository that is moved (`mv`) or copied (`cp -a`) keeps running its own hooks
+ * with its own node_modules. A linked worktree (`git worktree add`) has neither husky's runner
+ * (git ignores `.husky/_`) nor node_modules: the post-checkout block copies the runner into a new
+ * worktree, install copies it into existing ones, and the hook blocks and the merge driver fall
+ * back to the main worktree's node_modules.
  */
 
 export const PACKAGE_NAME = 'paracle-hooks';
-const HOOKS = ['pre-commit', 'post-merge'] as const;
+const TOOLKIT_HOOKS = ['pre-commit', 'post-merge'] as const;
+const HUSKY_SCRIPTS: readonly HookName[] = ['pre-commit', 'post-merge', 'post-checkout'];
 
 export interface InstallOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-export type InstallReport = { kind: 'skipped'; reason: string } | { kind: 'installed'; changes: string[]; notes: string[] };
+/** core.hooksPath belongs to another tool: the lines its hooks need to run paracle's. */
+export interface ExternalHooks {
+  hooksPath: string;
+  lines: Array<{ hook: (typeof TOOLKIT_HOOKS)[number]; file: string; line: string; present: boolean }>;
+}
+
+export type InstallReport =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'installed'; changes: string[]; notes: string[]; externalHooks: ExternalHooks | null };
 
 export async function installHooks(options: InstallOptions = {}): Promise<InstallReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -51,17 +69,27 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
       cause: error,
     });
   }
-  const toolkit = findInstalledToolkit(packageDir, layout.topLevel);
+  const toolkit = findInstalledToolkit(packageDir, layout);
   const changes: string[] = [];
   const notes: string[] = [];
 
-  const huskyDir = await chooseHuskyDir(layout, packageDir);
-  await setUpHusky(layout, huskyDir, changes, notes);
-  await writeHookBlocks(layout, huskyDir, toolkit, packageDir, changes, notes);
+  const hooks = await chooseHooksFolder(layout, packageDir);
+  let externalHooks: ExternalHooks | null = null;
+  if (hooks.kind === 'husky') {
+    if (hooks.repairedFrom !== null) {
+      changes.push(`core.hooksPath pointed at ${hooks.repairedFrom}, outside this repository (it was moved or copied); repaired below`);
+    }
+    await setUpHusky(layout, hooks.huskyDir, changes, notes);
+    await writeHookScripts(layout, hooks.huskyDir, toolkit, packageDir, changes, notes);
+  } else {
+    externalHooks = await describeExternalHooks(layout, hooks.hooksPath, hooks.folder, toolkit, packageDir);
+    notes.push(...externalHookNotes(externalHooks));
+  }
   await writeIgnoreRules(layout, changes);
-  await setUpMergeDriver(layout, toolkit, packageDir, changes);
+  await noteTrackedAuditLog(layout, packageDir, notes);
+  await setUpMergeDriver(layout, toolkit.fromTop, packageDir, changes);
   await ensurePrepareScript(packageDir, layout, changes);
-  return { kind: 'installed', changes, notes };
+  return { kind: 'installed', changes, notes, externalHooks };
 }
 
 /** The project: the nearest folder with a package.json, from `cwd` up. */
@@ -74,56 +102,86 @@ function findPackageDir(cwd: string): string {
   }
 }
 
-/**
- * Where node would find paracle-hooks from the project: `node_modules/paracle-hooks`, in the
- * project or a folder above it inside the repository (workspaces hoist it). The path is kept as
- * found, not resolved through symlinks (`npm link`), so the hook keeps working where it points.
- */
-function findInstalledToolkit(packageDir: string, topLevel: string): string {
-  const top = resolve(topLevel);
-  for (let dir = packageDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', PACKAGE_NAME);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dir === top || dirname(dir) === dir) break;
-  }
-  throw new ParacleError(
-    'TOOLKIT_NOT_INSTALLED',
-    `${PACKAGE_NAME} is not installed in ${packageDir}; add it first (npm install --save-dev ${PACKAGE_NAME}), then run \`npx paracle install\``,
-  );
+interface InstalledToolkit {
+  /** The folder, as found. */
+  dir: string;
+  /** The same folder from the top of the worktree it is in, `/`-separated (the same in every worktree). */
+  fromTop: string;
 }
 
 /**
- * An existing husky setup is reused (its `.husky` may sit at the repository top while the
- * project is in a subfolder); otherwise `.husky` goes beside package.json, next to node_modules.
- * A core.hooksPath that is not husky's belongs to another tool: we do not take it over.
+ * Where node would find paracle-hooks from the project: `node_modules/paracle-hooks`, in the
+ * project or a folder above it inside the repository (workspaces hoist it); in a linked worktree,
+ * which has no node_modules, the same place in the main worktree. The path is kept as found, not
+ * resolved through symlinks (`npm link`), so the hook keeps working where it points.
  */
-async function chooseHuskyDir(layout: RepoLayout, packageDir: string): Promise<string> {
-  const current = await readGitConfig(layout.topLevel, 'clean', 'core.hooksPath');
-  if (current !== null) {
-    const hooksPath = isAbsolute(current) ? current : resolve(layout.mainWorktree, current);
-    if (/[\\/]_[\\/]?$/.test(current)) {
-      const huskyDir = dirname(hooksPath.replace(/[\\/]$/, ''));
-      const fromMain = relative(layout.mainWorktree, huskyDir);
-      // Relative to the main worktree, so the same folder is used whichever worktree install runs in.
-      if (!fromMain.startsWith('..') && !isAbsolute(fromMain)) return join(layout.topLevel, fromMain);
+function findInstalledToolkit(packageDir: string, layout: RepoLayout): InstalledToolkit {
+  const fromTop = relative(layout.topLevel, packageDir);
+  const tops = layout.isLinkedWorktree ? [layout.topLevel, layout.mainWorktree] : [layout.topLevel];
+  for (const top of tops) {
+    for (let dir = join(top, fromTop); ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', PACKAGE_NAME);
+      if (existsSync(join(candidate, 'package.json'))) return { dir: candidate, fromTop: toPosix(relative(top, candidate)) };
+      if (resolve(dir) === resolve(top) || dirname(dir) === dir) break;
     }
-    throw new HookRefusedError(
-      `core.hooksPath is set to ${current}, which is not husky's; not replacing another tool's hooks. ` +
-        `Unset it (git config --unset core.hooksPath) and run \`paracle install\` again, or call ` +
-        `node_modules/${PACKAGE_NAME}/hooks/pre-commit.cjs and post-merge.cjs from your own hooks`,
-    );
+  }
+  throw new ParacleError(
+    'TOOLKIT_NOT_INSTALLED',
+    `${PACKAGE_NAME} is not installed in ${packageDir}; add it first (npm install --save-dev ${PACKAGE_NAME}), then run \`npx ${PACKAGE_NAME} install\``,
+  );
+}
+
+type HooksFolder = { kind: 'husky'; huskyDir: string; repairedFrom: string | null } | { kind: 'other'; hooksPath: string; folder: string };
+
+/**
+ * Where the hooks go. No core.hooksPath: `.husky` beside package.json, next to node_modules. An
+ * existing husky setup is reused (its `.husky` may sit at the repository top while the project is
+ * in a subfolder), also husky v4–v8's `core.hooksPath = .husky`. An absolute husky path outside
+ * this repository was written before the repository was moved or copied (earlier versions of
+ * install wrote absolute paths): it is repaired. Any other core.hooksPath belongs to another
+ * tool, and is not taken over.
+ */
+async function chooseHooksFolder(layout: RepoLayout, packageDir: string): Promise<HooksFolder> {
+  const current = await readGitConfig(layout.topLevel, 'clean', 'core.hooksPath');
+  if (current === null || current.trim() === '') return { kind: 'husky', huskyDir: join(packageDir, '.husky'), repairedFrom: null };
+  const trimmed = current.replace(/[\\/]+$/, '');
+  const isRunner = basename(trimmed) === '_';
+  const isOldHusky = basename(trimmed) === '.husky';
+  const folder = isAbsolute(trimmed) ? trimmed : resolve(layout.topLevel, trimmed);
+  if (isRunner || isOldHusky) {
+    const huskyDir = isRunner ? dirname(folder) : folder;
+    const main = isAbsolute(trimmed) ? layout.mainWorktree : layout.topLevel;
+    const fromTop = relative(main, huskyDir);
+    // Relative to the main worktree, so the same folder is used whichever worktree install runs in.
+    if (!fromTop.startsWith('..') && !isAbsolute(fromTop))
+      return { kind: 'husky', huskyDir: join(layout.topLevel, fromTop), repairedFrom: null };
+    if (isAbsolute(trimmed)) return { kind: 'husky', huskyDir: movedHuskyDir(layout, huskyDir, packageDir), repairedFrom: current };
+  }
+  return { kind: 'other', hooksPath: current, folder };
+}
+
+/**
+ * This repository's husky folder for one that was named by absolute path before a move or copy:
+ * the longest tail of the old path that exists here (`/old/place/app/.husky` → `app/.husky`), else
+ * `.husky` beside package.json.
+ */
+function movedHuskyDir(layout: RepoLayout, oldHuskyDir: string, packageDir: string): string {
+  const parts = oldHuskyDir.split(/[\\/]+/).filter(Boolean);
+  for (let start = 0; start < parts.length; start += 1) {
+    const candidate = join(layout.topLevel, ...parts.slice(start));
+    if (statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
   }
   return join(packageDir, '.husky');
 }
 
 async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[], notes: string[]): Promise<void> {
   const fromTop = toPosix(relative(layout.topLevel, huskyDir));
-  const mainHuskyDir = join(layout.mainWorktree, fromTop);
-  const hooksPath = join(mainHuskyDir, '_');
+  const hooksPath = `${fromTop}/_`;
+  const mainRunner = join(layout.mainWorktree, fromTop, '_');
   const before = await readGitConfig(layout.topLevel, 'clean', 'core.hooksPath');
-  const hadRunner = existsSync(join(hooksPath, 'h'));
+  const hadRunner = existsSync(join(mainRunner, 'h'));
 
-  for (const hook of HOOKS) {
+  for (const hook of TOOLKIT_HOOKS) {
     const legacy = join(layout.commonDir, 'hooks', hook);
     if (before === null && isExecutableFile(legacy)) {
       notes.push(`${legacy} will no longer run (git now runs the hooks in ${fromTop}); move its commands into ${fromTop}/${hook}`);
@@ -141,35 +199,62 @@ async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[
     process.chdir(previous);
   }
   if (message) throw new ParacleError('HUSKY_FAILED', `husky could not set up ${fromTop}: ${message.trim()}`);
+  // husky wrote the same relative value; written again so the result never depends on husky's version.
   await writeGitConfig(layout.topLevel, 'clean', 'core.hooksPath', hooksPath);
   if (before !== hooksPath || !hadRunner) {
-    changes.push(`husky set up in ${fromTop}/ (core.hooksPath = ${hooksPath}, so linked worktrees run the hooks too)`);
+    changes.push(`husky set up in ${fromTop}/ (core.hooksPath = ${hooksPath}, relative: the repository can be moved or copied)`);
+  }
+  await copyRunnerToLinkedWorktrees(layout, fromTop, mainRunner, changes);
+}
+
+/**
+ * husky's runner folder (`.husky/_`) in every linked worktree that lacks a current copy: git
+ * ignores it, so `git worktree add` does not check it out, and without it git finds no hooks there.
+ */
+async function copyRunnerToLinkedWorktrees(layout: RepoLayout, fromTop: string, mainRunner: string, changes: string[]): Promise<void> {
+  const runner = readFileSync(join(mainRunner, 'h'), 'utf8');
+  // The first is the main worktree (in a submodule git names the module's git dir there: never written into).
+  const [, ...linked] = await listWorktrees(layout.topLevel, 'clean');
+  for (const worktree of linked) {
+    if (!existsSync(worktree)) continue;
+    const target = join(worktree, fromTop, '_');
+    if (existsSync(join(target, 'h')) && readFileSync(join(target, 'h'), 'utf8') === runner) continue;
+    await cp(mainRunner, target, { recursive: true, force: true });
+    changes.push(`linked worktree ${worktree}: husky's runner copied to ${fromTop}/_, so its commits run the hooks`);
   }
 }
 
-async function writeHookBlocks(
+async function writeHookScripts(
   layout: RepoLayout,
   huskyDir: string,
-  toolkit: string,
+  toolkit: InstalledToolkit,
   packageDir: string,
   changes: string[],
   notes: string[],
 ): Promise<void> {
   const root = paracRootOption(layout.topLevel, packageDir, notes);
   await mkdir(huskyDir, { recursive: true });
-  for (const hook of HOOKS) {
+  const toolkitDir = join(layout.topLevel, toolkit.fromTop);
+  for (const hook of HUSKY_SCRIPTS) {
     const file = join(huskyDir, hook);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
-    const block = renderHookBlock({ hook, toolkitFromHookDir: toPosix(relative(huskyDir, toolkit)), root });
+    const block = renderHookBlock({
+      hook,
+      toolkitFromHookDir: toPosix(relative(huskyDir, toolkitDir)),
+      toolkitFromTop: toolkit.fromTop,
+      huskyFromTop: toPosix(relative(layout.topLevel, huskyDir)),
+      root,
+    });
     const next = upsertBlock(existing, block);
     if (next === existing) continue;
     await writeFile(file, next);
     if (existing === null) await chmod(file, 0o755);
     const name = toPosix(relative(layout.topLevel, file));
+    const does = hook === 'post-checkout' ? 'sets up the hooks in new linked worktrees' : `runs the paracle ${hook} hook`;
     changes.push(
       existing === null
-        ? `${name}: created, runs the paracle ${hook} hook`
-        : `${name}: paracle ${hook} hook ${existing.includes('# >>> paracle-hooks') ? 'updated' : 'added (existing content kept)'}`,
+        ? `${name}: created, ${does}`
+        : `${name}: ${existing.includes('# >>> paracle-hooks') ? `updated (${does})` : `added (existing content kept; ${does})`}`,
     );
   }
 }
@@ -186,13 +271,62 @@ function paracRootOption(topLevel: string, packageDir: string, notes: string[]):
   return fromTop === '.parac' ? null : toPosix(fromTop);
 }
 
+/**
+ * Another tool owns core.hooksPath (a `.githooks` folder, lefthook, a company-wide path): the line
+ * each of its hooks needs to run paracle's, and whether it already has it. git runs hooks at the
+ * top of the worktree, so the toolkit is named from there.
+ */
+async function describeExternalHooks(
+  layout: RepoLayout,
+  hooksPath: string,
+  folder: string,
+  toolkit: InstalledToolkit,
+  packageDir: string,
+): Promise<ExternalHooks> {
+  const root = paracRootOption(layout.topLevel, packageDir, []);
+  const rootOption = root === null ? '' : ` --root ${shellQuote(root)}`;
+  const lines: ExternalHooks['lines'] = [];
+  for (const hook of TOOLKIT_HOOKS) {
+    const entry = `${toolkit.fromTop}/hooks/${hook}.cjs`;
+    const file = join(folder, hook);
+    const text = existsSync(file) ? await readFile(file, 'utf8') : '';
+    lines.push({ hook, file, line: `node ${shellQuote(entry)}${rootOption} "$@" || exit $?`, present: text.includes(`hooks/${hook}.cjs`) });
+  }
+  return { hooksPath, lines };
+}
+
+function externalHookNotes(external: ExternalHooks): string[] {
+  const missing = external.lines.filter((line) => !line.present);
+  if (missing.length === 0) return [`core.hooksPath is ${external.hooksPath} (another tool's); its hooks already run paracle's`];
+  return [
+    `core.hooksPath is ${external.hooksPath}, another tool's hooks: left alone, so paracle's hooks are not installed. To run them, add to`,
+    ...missing.map(({ file, line }) => `  ${file}:  ${line}`),
+  ];
+}
+
 async function writeIgnoreRules(layout: RepoLayout, changes: string[]): Promise<void> {
   const file = join(layout.topLevel, '.gitignore');
   const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
   const next = upsertIgnoreRules(existing);
   if (next === existing) return;
   await writeFile(file, next);
-  changes.push('.gitignore: added rules so the state lock and temp files are never committed');
+  changes.push('.gitignore: added rules so the state lock, temp files and the local audit log are never committed');
+}
+
+/**
+ * The audit log is a local record (docs/hooks.md): ignored, never committed. A project that already
+ * tracks it keeps working (pre-commit commits its own entries), but is told how to stop.
+ */
+async function noteTrackedAuditLog(layout: RepoLayout, packageDir: string, notes: string[]): Promise<void> {
+  const root = findParacRoot(packageDir);
+  if (root === null) return;
+  const path = toPosix(relative(layout.topLevel, auditLogPath(root)));
+  if (path.startsWith('..') || isAbsolute(path)) return;
+  const tracked = await readIndexEntries({ cwd: layout.topLevel, env: 'clean' }, [path]);
+  if (!tracked.has(path)) return;
+  notes.push(
+    `${path} is tracked by git; paracle now keeps the audit log as a local record. To stop tracking it: git rm --cached -- ${path}, then commit (or keep it tracked: the hooks commit their own entries)`,
+  );
 }
 
 async function ensurePrepareScript(packageDir: string, layout: RepoLayout, changes: string[]): Promise<void> {

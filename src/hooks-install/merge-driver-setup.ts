@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
 import type { RepoLayout } from '../git/repo-layout.js';
 import { AUDIT_LOG_RELATIVE, findParacRoot, PARAC_DIR, STATE_FILE_RELATIVE } from '../state/paths.js';
@@ -23,23 +23,37 @@ import { upsertMarkedBlock } from './marked-block.js';
  * which `paracle validate`, the hooks and `paracle verify` report with the way out).
  *
  * Like the hook scripts, the driver runs the toolkit installed in node_modules with node directly.
- * git runs it at the top of whichever worktree is merging; a linked worktree has no node_modules,
- * so the command names the main worktree's copy by absolute path (as core.hooksPath does). Should
- * that copy be gone, the command falls back to git's own line merge instead of failing the merge
- * with the file silently left as "ours".
+ * git runs it at the top of whichever worktree is merging, so the command names the toolkit
+ * relative to that top (the repository can be moved or copied); a linked worktree has no
+ * node_modules, and there it runs the main worktree's copy, found through git's common dir.
+ *
+ * Whenever the driver cannot run — the toolkit is gone, `node` is not on PATH (a GUI git client
+ * started without the shell's PATH), or node fails before the driver answers (any exit but its own
+ * 0 and 4) — the command falls back to git's own line merge: conflict markers, which everything
+ * that reads the state refuses, instead of git silently keeping "ours" and losing the other side.
+ * Before looking for node it reads husky's `~/.config/husky/init.sh`, where husky's docs have GUI
+ * users put their PATH, so one fix serves the hooks and the driver.
  */
 
 export const MERGE_DRIVER = 'paracle-state';
 const ATTRIBUTES_START = '# >>> paracle-hooks: merge the state file key by key and the audit log by keeping every line';
 const ATTRIBUTES_END = '# <<< paracle-hooks';
 
-export function mergeDriverCommand(toolkitDir: string): string {
-  const bin = `${toPosix(toolkitDir)}/dist/cli/bin.js`;
+/** `toolkitFromTop`: the paracle-hooks folder from the top of the worktree, `/`-separated. */
+export function mergeDriverCommand(toolkitFromTop: string): string {
+  const bin = `${toolkitFromTop}/dist/cli/bin.js`;
   return [
     `paracle_bin=${shellQuote(bin)};`,
-    'if [ -f "$paracle_bin" ]; then node "$paracle_bin" merge-driver --marker-size %L %O %A %B %P;',
-    `else echo "paracle: merge driver not found at $paracle_bin (run npm install); using git's line merge for "%P >&2;`,
-    'git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B; fi',
+    '[ -f "$paracle_bin" ] || paracle_bin="$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/../$paracle_bin";',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the driver command
+    'paracle_init="${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"; [ -f "$paracle_init" ] && . "$paracle_init";',
+    'if [ ! -f "$paracle_bin" ]; then paracle_why="paracle-hooks is not installed (run npm install)";',
+    'elif ! command -v node >/dev/null 2>&1; then paracle_why="node is not on PATH ($PATH)";',
+    'else node "$paracle_bin" merge-driver --marker-size %L %O %A %B %P; paracle_status=$?;',
+    '{ [ $paracle_status -eq 0 ] || [ $paracle_status -eq 4 ]; } && exit $paracle_status;',
+    'paracle_why="node could not run the merge driver (exit $paracle_status)"; fi;',
+    `echo "paracle: $paracle_why; using git's line merge for "%P >&2;`,
+    'git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B',
   ].join(' ');
 }
 
@@ -66,8 +80,8 @@ function attributePattern(path: string): string {
   return /[\s"\\]/.test(path) ? `"${path.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\t/g, '\\t')}"` : path;
 }
 
-export async function setUpMergeDriver(layout: RepoLayout, toolkit: string, packageDir: string, changes: string[]): Promise<void> {
-  const command = mergeDriverCommand(mainWorktreeCopy(layout, toolkit));
+export async function setUpMergeDriver(layout: RepoLayout, toolkitFromTop: string, packageDir: string, changes: string[]): Promise<void> {
+  const command = mergeDriverCommand(toolkitFromTop);
   const name = 'paracle: merges current_state.yaml key by key (revision above both sides)';
   const [currentCommand, currentName] = await Promise.all([
     readGitConfig(layout.topLevel, 'clean', `merge.${MERGE_DRIVER}.driver`),
@@ -87,18 +101,6 @@ export async function setUpMergeDriver(layout: RepoLayout, toolkit: string, pack
   changes.push(
     `.gitattributes: current_state.yaml merges with merge=${MERGE_DRIVER}, state_changes.jsonl and changelog.md with merge=union (commit it)`,
   );
-}
-
-/**
- * The toolkit as seen from the main worktree: install run inside a linked worktree finds (or is
- * given) that worktree's path, which disappears with `git worktree remove`.
- */
-function mainWorktreeCopy(layout: RepoLayout, toolkit: string): string {
-  if (!layout.isLinkedWorktree) return toolkit;
-  const fromTop = relative(layout.topLevel, toolkit);
-  if (fromTop.startsWith('..') || isAbsolute(fromTop)) return toolkit;
-  const inMain = join(layout.mainWorktree, fromTop);
-  return existsSync(join(inMain, 'package.json')) ? inMain : toolkit;
 }
 
 /** The project's .parac/ relative to the repository top (where `paracle init` would create it when there is none yet). */

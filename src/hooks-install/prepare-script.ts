@@ -1,15 +1,35 @@
 /**
- * `scripts.prepare` must run `paracle install`, not only `husky`: husky alone points
- * core.hooksPath at a relative `.husky/_`, which exists only in the main worktree (husky ignores
- * it), so linked worktrees would silently run no hooks after the next `npm install`.
- * Returns the new script, or null when it already runs `paracle install`.
+ * `scripts.prepare` runs install, so that every `npm install` (and a fresh clone's first one)
+ * sets up the hooks and the merge driver again: neither is committed, both live in `.git/`.
+ *
+ * The script must tolerate the toolkit's absence: paracle-hooks is a devDependency, and a
+ * production install (`npm ci --omit=dev`, a Docker build) still runs `prepare` without it. Like
+ * husky's documented `husky || true`, a missing command ends the script with success; `exit 0`
+ * rather than `true` because npm runs scripts with cmd.exe on Windows, which has no `true`. (The
+ * install itself never fails under npm: it prints a warning instead, see install-command.ts.)
+ *
+ * It calls the `paracle-hooks` bin, named after the package: when the package is absent, a
+ * `paracle` found elsewhere on PATH (the Python paracle tooling has one) must not run instead.
  */
-export const INSTALL_COMMAND = 'paracle install';
+export const INSTALL_COMMAND = 'paracle-hooks install || exit 0';
 
+/** `paracle install` or `paracle-hooks install` (with options), and the tolerance when present, as a command of its own. */
+const OURS = /(^|[;&|(]\s*|\s)paracle(?:-hooks)?\s+install((?:\s+--?[\w-]+)*)(\s*\|\|\s*(?:exit\s+0|true))?(?=\s*$|\s*[;&|)])/;
+
+/** Returns the new script, or null when it already runs the current install command. */
 export function preparedScript(existing: string | undefined): string | null {
-  if (existing === undefined || existing.trim() === '') return INSTALL_COMMAND;
-  if (/(^|[;&|]\s*|\s)paracle\s+install(\s|$|;|&)/.test(existing)) return null;
-  return `${existing.trim()} && ${INSTALL_COMMAND}`;
+  const script = existing?.trim() ?? '';
+  if (script === '') return INSTALL_COMMAND;
+  const found = OURS.exec(script);
+  if (found === null) return `${script} && (${INSTALL_COMMAND})`;
+  const [whole, before = '', options = '', tolerance] = found;
+  const start = found.index + before.length;
+  const end = found.index + whole.length;
+  if (tolerance !== undefined && script.slice(start).startsWith('paracle-hooks')) return null;
+  // An earlier install's `paracle install` (fails a production install): brought up to date in place.
+  const command = `paracle-hooks install${options} || exit 0`;
+  const replacement = start === 0 && end === script.length ? command : `(${command})`;
+  return `${script.slice(0, start)}${replacement}${script.slice(end)}`;
 }
 
 /** package.json text with `scripts.prepare` set, keeping its indentation and final newline. */

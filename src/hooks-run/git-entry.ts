@@ -12,6 +12,9 @@ export async function runFromGit(name: HookName, argv: readonly string[]): Promi
   const root = first === '--root' && second !== undefined ? second : undefined;
   const gitArgs = root !== undefined ? rest : [...argv];
   try {
+    const { checkTimeoutVariable } = await import('../cli/seconds.js');
+    // The store would read a bad PARACLE_TIMEOUT as the default; the commit stops and says so.
+    checkTimeoutVariable();
     const { runHookCommand } = await import('./hook-command.js');
     // The lock timeout comes from PARACLE_TIMEOUT (the store reads it when none is given).
     await runHookCommand(name, gitArgs, { root, fromGit: true });

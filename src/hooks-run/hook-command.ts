@@ -1,4 +1,5 @@
 import { CliExit, EXIT } from '../cli/exit-codes.js';
+import { writeJsonResult } from '../cli/json-output.js';
 import type { HookRunOptions } from './hook-context.js';
 import type { HookOutcome } from './outcome.js';
 import { colorEnabled, formatOutcome } from './report.js';
@@ -39,7 +40,7 @@ export async function runHookCommand(name: string, args: readonly string[], opti
     throw new CliExit(EXIT.usage, `unknown hook "${name}"; expected one of: ${HOOK_NAMES.join(', ')}`);
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ hook: name, ...outcome })}\n`);
+    writeJsonResult({ hook: name, ...outcome }, { pretty: false });
     return;
   }
   const color = { stdout: colorEnabled(process.stdout), stderr: colorEnabled(process.stderr) };

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { readHooksConfig, type HooksConfig } from '../config/hooks-config.js';
 import { readTopLevel } from '../git/repo-layout.js';
-import { findParacRoot, PARAC_DIR, stateFilePath } from '../state/paths.js';
+import { auditLogPath, findParacRoot, PARAC_DIR, stateFilePath } from '../state/paths.js';
 
 /** How a hook run was started; the CLI (`paracle hook …`) and git's hooks both end up here. */
 export interface HookRunOptions {
@@ -28,6 +28,8 @@ export interface HookContext {
   env: NodeJS.ProcessEnv;
   stateFile: StateFiles['state'];
   changelog: StateFiles['changelog'];
+  /** The audit log: a local record, staged only where the project chose to track it. */
+  auditLog: TrackedFile;
   roadmapFile: string;
   timeout: number | undefined;
   dryRun: boolean;
@@ -61,6 +63,7 @@ export async function resolveHookContext(options: HookRunOptions): Promise<HookC
   const config = await readHooksConfig(paracRoot);
   const realTop = realpathSync(topLevel);
   const changelogPath = join(paracRoot, CHANGELOG_RELATIVE);
+  const logPath = auditLogPath(paracRoot);
   return {
     topLevel,
     paracRoot,
@@ -68,6 +71,7 @@ export async function resolveHookContext(options: HookRunOptions): Promise<HookC
     env: options.env ?? process.env,
     stateFile: { file: statePath, repoPath: repoPathOf(realTop, statePath) },
     changelog: { file: changelogPath, repoPath: repoPathOf(realTop, changelogPath) },
+    auditLog: { file: logPath, repoPath: repoPathOf(realTop, logPath) },
     roadmapFile: join(paracRoot, ROADMAP_RELATIVE),
     timeout: options.timeout,
     dryRun: options.dryRun ?? false,

@@ -27,11 +27,11 @@ export function lockTimeoutForHook(error: StateLockError, repoPath: string, esca
   const holder = error.holder;
   const started = holder ? Date.parse(holder.startedAt) : Number.NaN;
   const age = Number.isNaN(started) ? '' : ` for ${Math.max(0, Math.round((Date.now() - started) / 1000))}s`;
-  const who = holder ? `pid ${holder.pid} (${holder.command})${age}` : 'another process';
+  const who = holder ? `pid ${holder.pid} (${holder.command})${age}` : (error.heldBy ?? 'another process');
   return new StateLockError(
     `${repoPath} is locked by ${who}; gave up waiting. Retry when it is done, raise PARACLE_TIMEOUT, or skip the hooks: ${escapeHatch}`,
     error.file,
     holder,
-    { cause: error },
+    { cause: error, heldBy: error.heldBy },
   );
 }

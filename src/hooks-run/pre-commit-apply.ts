@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { parseStateText } from '../state/document.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { withStateLock } from '../state/lock.js';
@@ -23,11 +25,15 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
   let before = '';
   let written: WrittenState | null = null;
   let changelogUpdated = false;
+  const trackedLog = trackedAuditLog(context, indexes);
+  let logBefore: string | null = null;
 
   await updateState(
     context.paracRoot,
     (state) => {
       before = state.source;
+      // Under the lock: what the store appends next is exactly this run's entries.
+      if (trackedLog) logBefore = readTextSync(context.auditLog.file) ?? '';
       warnings.push(...roadmapWarnings(plan, state.data));
       const { data, skipped } = applyStateEdits(state.data, plan.edits);
       for (const edit of skipped) warnings.push(`left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`);
@@ -40,7 +46,13 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
       sections: sectionsRead(plan.edits),
       afterWrite: async (w) => {
         written = w;
-        changelogUpdated = await writeChangelogAndStage(context, plan, indexes, stateChange(context, plan.edits, before, w));
+        const changes = [stateChange(context, plan.edits, before, w), logChange(context, logBefore)];
+        changelogUpdated = await writeChangelogAndStage(
+          context,
+          plan,
+          indexes,
+          changes.filter((c): c is FileChange => c !== null),
+        );
       },
     },
   );
@@ -48,7 +60,7 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
   // changelog may still lack today's entry for these areas, so it gets its own short lock hold.
   if (written === null && plan.changelogLabels.length > 0) {
     await withStateLock(context.stateFile.file, { timeoutMs: timeoutMs(context.timeout) }, async () => {
-      changelogUpdated = await writeChangelogAndStage(context, plan, indexes, null);
+      changelogUpdated = await writeChangelogAndStage(context, plan, indexes, []);
     });
   }
   const w = written as WrittenState | null;
@@ -83,13 +95,46 @@ function stateChange(context: HookContext, edits: readonly StateEdit[], before: 
   };
 }
 
+/**
+ * The audit log is a local record by default (ignored, untracked: nothing to stage). A project that
+ * tracks it gets this run's own entries committed with the state they describe, so the log is not
+ * left modified; entries the user has not staged stay unstaged.
+ */
+function trackedAuditLog(context: HookContext, indexes: readonly IndexToStage[]): boolean {
+  const path = context.auditLog.repoPath;
+  return path !== null && indexes.some((index) => index.entries?.has(path) === true);
+}
+
+function logChange(context: HookContext, before: string | null): FileChange | null {
+  const repoPath = context.auditLog.repoPath;
+  if (repoPath === null || before === null) return null;
+  const after = readTextSync(context.auditLog.file) ?? '';
+  // Anything but a pure append (a prune, another tool rewriting it) is not this run's to commit.
+  if (after.length === before.length || !after.startsWith(before)) return null;
+  const appended = after.slice(before.length);
+  return {
+    repoPath,
+    before,
+    applyTo: (staged) => `${staged}${staged === '' || staged.endsWith('\n') || appended.startsWith('\n') ? '' : '\n'}${appended}`,
+  };
+}
+
+function readTextSync(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 async function writeChangelogAndStage(
   context: HookContext,
   plan: PreCommitPlan,
   indexes: IndexToStage[],
-  state: FileChange | null,
+  written: readonly FileChange[],
 ): Promise<boolean> {
-  const changes: FileChange[] = state ? [state] : [];
+  const changes: FileChange[] = [...written];
   let updated = false;
   if (plan.changelogLabels.length > 0) {
     const before = await readTextIfExists(context.changelog.file);
@@ -114,7 +159,8 @@ export async function previewPreCommit(context: HookContext, plan: PreCommitPlan
   const label = context.stateFile.repoPath ?? context.stateFile.file;
   let diff = '';
   if (!isDeepStrictEqual(data, state.original)) {
-    const next = rewriteYaml(state.source, state.original, withRevision(data, state.revision + 1));
+    const highWater = await readRevisionHighWater(context.paracRoot);
+    const next = rewriteYaml(state.source, state.original, withRevision(data, Math.max(state.revision, highWater) + 1));
     diff += unifiedDiff(state.source, next, { from: `a/${label}`, to: `b/${label}` });
   }
   if (plan.changelogLabels.length > 0) {

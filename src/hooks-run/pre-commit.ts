@@ -1,15 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
 import { formatCommitSummary, readCommitSummary, type CommitSummary } from '../git/head-commit.js';
 import { readBlob, readIndexEntries } from '../git/index-files.js';
-import { hasUnstagedChanges, readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
+import { readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
 import { addChangelogEntry } from '../tasks/changelog.js';
-import { classifyStagedPaths, describeAreaChanges, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
+import { classifyStagedPaths, describeAreaChanges, pathsInProject, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
 import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import type { StateEdit } from '../tasks/state-edits.js';
+import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
 import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
 import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
 import { isStateScratchPath } from './state-scratch-paths.js';
@@ -57,7 +58,7 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
   const status = await pendingStatus;
   refuseStagedScratchFiles(status);
   await refuseStagedConflictMarkers(context, status);
-  const areas = classifyStagedPaths(stagedPaths(status), context.config.areas);
+  const areas = classifyStagedPaths(pathsInProject(stagedPaths(status), projectFromTop(context)), context.config.areas);
   if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
 
   const facts = await gatherFacts(context, status, textsBeforeStatus, pendingHead);
@@ -84,6 +85,15 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
     }
     throw error;
   }
+}
+
+/**
+ * The folder holding .parac/ relative to the repository top, `/`-separated ('' at the top, and when
+ * .parac/ is outside the repository: then paths are matched from the top, as git names them).
+ */
+function projectFromTop(context: HookContext): string {
+  const project = relative(realpathSync(context.topLevel), realpathSync(dirname(context.paracRoot)));
+  return project.startsWith('..') || isAbsolute(project) ? '' : project.split(sep).join('/');
 }
 
 function refuseStagedScratchFiles(status: WorkingTreeStatus): void {
@@ -162,9 +172,12 @@ async function gatherFacts(
   textsBeforeStatus: ReadonlyMap<string, string>,
   pendingHead: Promise<CommitSummary | null>,
 ): Promise<PreCommitFacts> {
-  const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath].filter((p): p is string => p !== null);
+  // The audit log is staged only where the project tracks it; its index entry tells.
+  const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath, context.auditLog.repoPath].filter(
+    (p): p is string => p !== null,
+  );
   const [head, indexes, roadmapText] = await Promise.all([
-    status.headOid !== null ? pendingHead : Promise.resolve(null),
+    status.headOid !== null ? commitBuiltOn(context, pendingHead) : Promise.resolve(null),
     context.dryRun || stagePaths.length === 0
       ? Promise.resolve([])
       : prepareIndexes(context.topLevel, context.env, stagePaths, textsMatchingIndex(textsBeforeStatus, status)),
@@ -179,8 +192,23 @@ async function gatherFacts(
   };
 }
 
+/**
+ * The commit the one being made builds on: HEAD, or for `git commit --amend` HEAD's parent (none
+ * when amending the first commit). Asked only for commits that touch a watched area.
+ */
+async function commitBuiltOn(context: HookContext, pendingHead: Promise<CommitSummary | null>): Promise<CommitSummary | null> {
+  if (!context.config.tasks.snapshot) return null;
+  const { isAmendCommit } = await import('./commit-invocation.js');
+  if (!isAmendCommit()) return pendingHead;
+  return readCommitSummary(context.topLevel, 'hook', 'HEAD^').catch(() => null);
+}
+
 /** Pure: the tasks' edits for this commit. */
-export function planPreCommit(context: Pick<HookContext, 'config'>, facts: PreCommitFacts, areas: AreaChange[]): PreCommitPlan {
+export function planPreCommit(
+  context: Pick<HookContext, 'config' | 'stateFile' | 'auditLog'>,
+  facts: PreCommitFacts,
+  areas: AreaChange[],
+): PreCommitPlan {
   const { tasks } = context.config;
   const edits: StateEdit[] = [];
   if (tasks.changesByArea) edits.push(...recentChangesEdits(areas));
@@ -189,7 +217,7 @@ export function planPreCommit(context: Pick<HookContext, 'config'>, facts: PreCo
       ...snapshotEdits(facts.today, {
         branch: facts.status.branch,
         lastCommit: facts.lastCommit,
-        hasUncommittedChanges: hasUnstagedChanges(facts.status),
+        hasUncommittedChanges: hasUncommittedChanges(facts.status, ownFiles(context), 'after-commit'),
       }),
     );
   }
@@ -208,6 +236,11 @@ export function planPreCommit(context: Pick<HookContext, 'config'>, facts: PreCo
     },
     roadmapText: facts.roadmapText,
   };
+}
+
+/** paracle's own files, which `has_uncommitted_changes` does not count (as in `paracle sync`). */
+function ownFiles(context: Pick<HookContext, 'stateFile' | 'auditLog'>): string[] {
+  return [context.stateFile.repoPath, context.auditLog.repoPath].filter((path): path is string => path !== null);
 }
 
 export function roadmapWarnings(plan: Pick<PreCommitPlan, 'roadmapText'>, stateData: Record<string, unknown>): string[] {

@@ -10,7 +10,10 @@ export interface StateChangeEntry {
   description: string;
   old_value?: unknown;
   new_value?: unknown;
-  /** The revision the save wrote (the Python original logged the one it replaced). */
+  /**
+   * The revision the save wrote. The Python tooling logs the revision its state had before its save (and may
+   * leave it out): see `writtenByPythonTooling`.
+   */
   revision: number;
   [extra: string]: unknown;
 }
@@ -27,6 +30,25 @@ export interface AuditLogLine {
 }
 
 const NEWLINE = 0x0a;
+
+/**
+ * Now, as ISO 8601 with a numeric offset: `2026-11-27T09:07:00.123+00:00`. Python 3.10's
+ * `datetime.fromisoformat`, which the Python tooling's `clear_old_changes` uses, rejects a `Z`.
+ */
+export function auditTimestamp(now: Date = new Date()): string {
+  return now.toISOString().replace(/Z$/, '+00:00');
+}
+
+/** A timestamp without an offset: local time, as Python's `datetime.now().isoformat()` writes it. */
+const NAIVE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?$/;
+
+/**
+ * True for an entry the Python paracle tooling wrote (`state_logging.py`): its timestamps are naive local
+ * time, ours always carry an offset. Its `revision` is the one the state had before its save.
+ */
+export function writtenByPythonTooling(entry: StateChangeEntry): boolean {
+  return typeof entry.timestamp === 'string' && NAIVE_TIMESTAMP.test(entry.timestamp);
+}
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -143,11 +165,26 @@ export function parseAuditLine(text: string): StateChangeEntry | null {
   return value as StateChangeEntry;
 }
 
-/** Milliseconds since the epoch of an entry's timestamp, or null when it has none we can read. */
+/** Milliseconds since the epoch of an entry's timestamp (a naive one is local time), or null when it has none we can read. */
 export function entryTime(entry: StateChangeEntry): number | null {
   if (typeof entry.timestamp !== 'string') return null;
   const time = Date.parse(entry.timestamp);
   return Number.isNaN(time) ? null : time;
+}
+
+/**
+ * Entries newest first by the moment they were logged, for people: naive local times (Python's) and UTC
+ * offsets (ours) compared as instants, not as text. Entries at the same instant, or without a readable
+ * time (which take the time of the entry before them), keep the log's order (the order of appends).
+ */
+export function newestFirst(entries: readonly StateChangeEntry[]): StateChangeEntry[] {
+  let carried = Number.NEGATIVE_INFINITY;
+  const keyed = entries.map((entry, index) => {
+    carried = entryTime(entry) ?? carried;
+    return { entry, index, time: carried };
+  });
+  keyed.sort((a, b) => b.time - a.time || b.index - a.index);
+  return keyed.map((k) => k.entry);
 }
 
 /**

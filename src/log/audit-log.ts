@@ -6,6 +6,7 @@ import { removeOrphanedTempFiles, writeFileAtomic } from '../state/atomic-write.
 import { withStateLock, type StateLock } from '../state/lock.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
 import {
+  auditTimestamp,
   completeStateChange,
   formatAuditLines,
   parseAuditLine,
@@ -29,7 +30,7 @@ const CLEAR_ATTEMPTS = 5;
  * else who may run alongside `clearOldChanges` should use `logStateChange`.
  */
 export async function appendStateChanges(paracRoot: string, entries: StateChangeInput[]): Promise<void> {
-  const fill = { timestamp: new Date().toISOString(), processId: process.pid };
+  const fill = { timestamp: auditTimestamp(), processId: process.pid };
   // Everything is validated and serialised before the file is touched: a bad entry writes nothing.
   const lines = entries.map((entry, index) => completeStateChange(entry, fill, index));
   if (lines.length === 0) return;
@@ -37,21 +38,44 @@ export async function appendStateChanges(paracRoot: string, entries: StateChange
 
   const file = auditLogPath(paracRoot);
   let handle: FileHandle | undefined;
+  let sizeBefore: number | undefined;
+  let data = payload;
   try {
     handle = await openForAppend(file);
+    sizeBefore = (await handle.stat()).size;
     // A writer killed mid-write can leave a last line without its newline; starting on a fresh line keeps our
     // first entry from being glued onto that fragment. Under the state lock (the store, logStateChange) this
     // check is exact. Without it, another process's write still in progress also looks like a cut-off line, and
     // the cost is a blank line, which every reader skips; the lines themselves still never mix.
-    const data = (await endsMidLine(handle)) ? Buffer.concat([Buffer.from('\n'), payload]) : payload;
+    if (await endsMidLine(handle, sizeBefore)) data = Buffer.concat([Buffer.from('\n'), payload]);
     const { bytesWritten } = await handle.write(data, 0, data.length, null);
     if (bytesWritten !== data.length) {
-      throw new Error(`short write: ${bytesWritten} of ${data.length} bytes`);
+      throw new Error(`short write: ${bytesWritten} of ${data.length} bytes (is the disk full?)`);
     }
   } catch (error) {
-    throw new StateWriteError(file, `cannot append to the audit log: ${(error as Error).message}`, { cause: error });
+    const undone = handle && sizeBefore !== undefined ? await undoPartialAppend(handle, sizeBefore, data.length) : '';
+    throw new StateWriteError(file, `cannot append to the audit log: ${(error as Error).message}${undone}`, { cause: error });
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * After a failed append (a full disk takes part of a write), cuts the log back to its length before it, so no
+ * torn line stays behind for `verify` to reject. Only when the growth is no more than our own bytes: a line
+ * appended after ours by a writer that takes no lock (the Python tooling) is never cut. Says what it did.
+ */
+async function undoPartialAppend(handle: FileHandle, sizeBefore: number, ourBytes: number): Promise<string> {
+  try {
+    const { size } = await handle.stat();
+    if (size === sizeBefore) return '';
+    if (size > sizeBefore + ourBytes) {
+      return `; a partial line from byte ${sizeBefore} stays, because another writer appended after it`;
+    }
+    await handle.truncate(sizeBefore);
+    return '; the partial line was removed, the log is as it was';
+  } catch (error) {
+    return `; the partial line could not be removed (${(error as Error).message}): run \`paracle verify\` to find it`;
   }
 }
 
@@ -172,8 +196,7 @@ async function openForAppend(file: string): Promise<FileHandle> {
   }
 }
 
-async function endsMidLine(handle: FileHandle): Promise<boolean> {
-  const { size } = await handle.stat();
+async function endsMidLine(handle: FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);

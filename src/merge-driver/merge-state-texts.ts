@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { reconcileStates } from '../reconcile/reconcile-states.js';
 import { parseStateText, rewriteYaml } from '../state/document.js';
 import { locateConflict, withPutBackValues } from './conflict-location.js';
@@ -14,7 +15,8 @@ import { markConflicts, type ConflictBlock } from './conflict-markers.js';
  *   has seen, so a revision number never repeats across branches.
  * - A value both sides changed differently is a true conflict: it is written as git-style
  *   conflict markers around that key only, with the current branch's value first — except in
- *   `repository`, the hooks' snapshot of the checkout (see isCheckoutSnapshot).
+ *   `repository`, the hooks' snapshot of the checkout (see isCheckoutSnapshot), and
+ *   `recent_changes`, which describes one commit (see recentChangesOfOneSide).
  *
  * Rejects (StateParseError, RewriteError) when a side cannot be merged structurally; the driver
  * then falls back to git's line merge.
@@ -69,7 +71,13 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
     text = rewriteYaml(text, merged, next);
     merged = next;
   }
-  const conflicts = merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path));
+  const recent = recentChangesOfOneSide(input.base, current.data, other.data);
+  if (recent.changed && !isDeepStrictEqual(merged[RECENT_CHANGES], recent.value)) {
+    const next = withKey(merged, RECENT_CHANGES, recent.value);
+    text = rewriteYaml(text, merged, next);
+    merged = next;
+  }
+  const conflicts = merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path) && conflict.path[0] !== RECENT_CHANGES);
   if (conflicts.length === 0) return { text, conflicts: [], revision: revisions };
 
   const located = conflicts.map((conflict) => locateConflict(conflict, { ...sides, merged }));
@@ -83,11 +91,50 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
 /**
  * `repository` (branch, last commit, uncommitted changes) describes the checkout the hooks ran in,
  * not the project: every commit through the hooks rewrites it, so two hook-run branches always
- * differ there. The merge keeps the current branch's, and the post-merge hook refreshes it for the
- * merge commit right after; anything else both sides changed differently is a real conflict.
+ * differ there. The merge keeps the current branch's (the checkout the merge is made in); the next
+ * commit through the hooks refreshes it. Anything else both sides changed differently is a real conflict.
  */
 function isCheckoutSnapshot(path: readonly (string | number)[]): boolean {
   return path[0] === 'repository';
+}
+
+const RECENT_CHANGES = 'recent_changes';
+
+/**
+ * `recent_changes` describes one commit ("this commit touched packages: 3, docs: 1"), so a merge
+ * takes one side's whole list, never the union of entries from different commits: the other
+ * side's (theirs: the branch merged in, the commit a rebase or cherry-pick replays, the version a
+ * revert restores) when it changed the list, else ours. `changed` is false when neither side
+ * changed it (the merge has nothing to decide).
+ */
+function recentChangesOfOneSide(
+  baseText: string,
+  current: Record<string, unknown>,
+  other: Record<string, unknown>,
+): { changed: boolean; value: unknown } {
+  let base: Record<string, unknown> = {};
+  try {
+    base = parseStateText(baseText, 'base').data;
+  } catch {
+    // No usable base (the file is new on both sides, or the base is broken): compare with nothing.
+  }
+  const otherChanged = !isDeepStrictEqual(base[RECENT_CHANGES], other[RECENT_CHANGES]);
+  const currentChanged = !isDeepStrictEqual(base[RECENT_CHANGES], current[RECENT_CHANGES]);
+  if (otherChanged) return { changed: true, value: other[RECENT_CHANGES] };
+  return { changed: currentChanged, value: current[RECENT_CHANGES] };
+}
+
+/** `data` with `key` set to `value` in its place (appended when new), or removed when `value` is undefined. */
+function withKey(data: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(data)) {
+    if (name === key && value === undefined) continue;
+    Object.defineProperty(copy, name, { value: name === key ? value : data[name], writable: true, enumerable: true, configurable: true });
+  }
+  if (value !== undefined && !Object.hasOwn(copy, key)) {
+    Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
+  }
+  return copy;
 }
 
 /** How many of `side`'s lines the base does not have (as a multiset). */

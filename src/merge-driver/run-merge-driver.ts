@@ -1,13 +1,17 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { mergeFilesAsText } from '../git/merge-file.js';
 import { DRIVER_LINE_MERGE_LABEL } from './conflict-markers.js';
-import { mergeStateTexts } from './merge-state-texts.js';
+import { mergeStateTexts, type StateMergeResult } from './merge-state-texts.js';
+
+type StateMergeRevisions = StateMergeResult['revision'];
 
 /**
  * The edge of `paracle merge-driver %O %A %B %P`: read git's three temp files, merge, write the
- * result into %A — and touch nothing else. git runs drivers during merges, rebases, cherry-picks
- * and `git checkout -m`, in the middle of its own bookkeeping: no lock, no audit entry, no temp
- * file beside the state (the post-merge hook records the merge afterwards).
+ * result into %A — and touch no tracked file. git runs drivers during merges, rebases, cherry-picks
+ * and `git checkout -m`, in the middle of its own bookkeeping: no lock, no temp file beside the
+ * state; the revision it wrote is noted in the local audit log (see logMergedRevision).
  *
  * When the state cannot be merged structurally (a side is not valid YAML, has conflict markers
  * from an earlier text merge, or the merge hits a bug), git's own line merge is written instead
@@ -54,6 +58,7 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
     return { kind: 'text-merge', path, reason, conflicts: text.conflicts };
   }
   await writeFile(files.current, result.text);
+  await logMergedRevision(cwd, options.path, result.revision);
   if (result.conflicts.length === 0) return { kind: 'merged', path, revision: result.revision };
   return {
     kind: 'conflict',
@@ -62,6 +67,40 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
     blocks: result.conflicts.length,
     revision: result.revision,
   };
+}
+
+const STATE_SUFFIX = 'memory/context/current_state.yaml';
+
+/**
+ * The revision the driver wrote goes into this checkout's audit log as a `merge` entry: the log is
+ * where the store finds the revision high-water mark, and a revision this clone wrote in a merge,
+ * rebase or cherry-pick must not be written again after a revert or reset. Only where the log is a
+ * local record (untracked): a tracked log is one of the files git is merging right now. A failure
+ * here never fails the merge.
+ */
+async function logMergedRevision(cwd: string, path: string | undefined, revision: StateMergeRevisions): Promise<void> {
+  if (path === undefined || !(path === STATE_SUFFIX || path.endsWith(`/${STATE_SUFFIX}`))) return;
+  const prefix = path.slice(0, path.length - STATE_SUFFIX.length);
+  const root = join(cwd, prefix);
+  if (basename(root) !== '.parac' || !existsSync(root)) return;
+  try {
+    const [{ readIndexEntries }, { appendStateChanges }] = await Promise.all([
+      import('../git/index-files.js'),
+      import('../log/audit-log.js'),
+    ]);
+    const logPath = `${prefix}memory/logs/state_changes.jsonl`;
+    if ((await readIndexEntries({ cwd, env: 'hook' }, [logPath])).has(logPath)) return;
+    await appendStateChanges(root, [
+      {
+        change_type: 'merge',
+        description: `merge driver: merged ${path} (revision ${revision.current} and ${revision.other} → ${revision.merged})`,
+        revision: revision.merged,
+        hook: 'merge-driver',
+      },
+    ]);
+  } catch {
+    // The merge itself is what matters; the high-water mark then just knows one revision less.
+  }
 }
 
 /** One line for stderr (git shows it between its own "Auto-merging" and "CONFLICT" lines). */

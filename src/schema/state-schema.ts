@@ -82,6 +82,10 @@ export const STATE_SCHEMA = {
           id: { type: ['string', 'number'], description: 'e.g. blocker_1.' },
           description: { type: 'string' },
           severity: { enum: [...BLOCKER_SEVERITIES] },
+          added_date: {
+            type: 'string',
+            description: "YYYY-MM-DD, the day it was added (the Python tooling's name; older files may say `added`).",
+          },
         },
       },
     },

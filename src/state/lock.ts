@@ -26,14 +26,19 @@ import {
   type TicketOwner,
 } from './lock-queue.js';
 import { currentHost, ownProcessStartTime, probeProcess } from './process-identity.js';
+import { acquirePythonLocks, type PythonLockHold } from './python-lock.js';
 import { scratchPathFor } from './scratch-files.js';
+import { symlinkTarget } from './symlink-target.js';
 import { removeOrphanedTempFiles } from './atomic-write.js';
 
 /**
  * The state file's write lock: a proper-lockfile lock at `<state file>.paracle-lock` (a small file holding
  * the holder record, see lock-record.ts) that is taken over at once from a dead holder on this host, after
- * the stale period from another host, and serves waiters first come, first served (lock-queue.ts). It
- * deliberately does not use `current_state.yaml.lock`: the Python paracle tooling leaves a plain file there.
+ * the stale period from another host, and serves waiters first come, first served (lock-queue.ts).
+ *
+ * It lives beside the file a save really replaces (a symlinked state file's target), and a hold also
+ * takes the Python paracle tooling's own lock, `current_state.yaml.lock` (python-lock.ts), after ours:
+ * together they keep every writer of the file out of the read → rename window.
  */
 
 export interface StateLockOptions {
@@ -70,10 +75,17 @@ const POLL_MS = 2;
  * from the holder they wait for (8 waiters on 2 cores made contended saves 2.5× slower).
  */
 const POLL_BEHIND_MS = 12;
+/**
+ * How often a holder of the Python tooling's lock checks that our lock is still its own. One taken over
+ * (`lock clear --force`, a stale takeover) lets go of the Python lock at once: the new holder waits for it.
+ * proper-lockfile's own check compares mtimes, which two holds taken within one second share.
+ */
+const TAKEOVER_CHECK_MS = 1000;
 const MAX_COMMAND_LENGTH = 300;
 
+/** The lock of a state file: beside the file its symlinks lead to, the one a save replaces. */
 export function lockPathFor(stateFile: string): string {
-  return `${resolve(stateFile)}.paracle-lock`;
+  return `${symlinkTarget(stateFile)}.paracle-lock`;
 }
 
 function defaultCommand(): string {
@@ -112,14 +124,14 @@ const holdsInThisProcess = new Map<string, HeldStateLock>();
  * someone has just taken. Everything is synchronous: a take or a release is a few syscalls with no
  * other work interleaved, which is also what lets the holder bookkeeping below stay simple.
  */
-function lockfileFs(stateFile: string, record: LockRecord, staleMs: number) {
+function lockfileFs(target: string, record: LockRecord, staleMs: number) {
   const adapter = {
     lastRemoval: 'absent' as LockRemoval,
     mkdirSync(path: string): void {
-      createLockFile(path, scratchPathFor(stateFile), record);
+      createLockFile(path, scratchPathFor(target), record);
     },
     rmdirSync(path: string): void {
-      adapter.lastRemoval = removeLockIf(path, scratchPathFor(stateFile), (found, stat) => {
+      adapter.lastRemoval = removeLockIf(path, scratchPathFor(target), (found, stat) => {
         if (found?.token === record.token) return true;
         return judgeHold(found, stat, staleMs).abandoned;
       });
@@ -135,6 +147,9 @@ class HeldStateLock implements StateLock {
   readonly holder: LockHolder;
   #compromised: Error | null = null;
   #released = false;
+  /** The Python tooling's lock, taken right after this one and released just before it. */
+  #pythonLock: PythonLockHold | null = null;
+  #takeoverCheck: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -150,10 +165,38 @@ class HeldStateLock implements StateLock {
     return this.#compromised;
   }
 
+  /** Holds `python` along with this lock, and watches for a takeover so as not to keep it from the next holder. */
+  holdPythonLock(python: PythonLockHold): void {
+    this.#pythonLock = python;
+    if (python.method === 'none') return;
+    this.#takeoverCheck = setInterval(() => this.checkStillOurs(), TAKEOVER_CHECK_MS);
+    this.#takeoverCheck.unref();
+  }
+
   markCompromised(reason: Error): void {
     if (this.#released || this.#compromised) return;
     this.#compromised = reason;
     if (holdsInThisProcess.get(this.lockPath) === this) holdsInThisProcess.delete(this.lockPath);
+    // This hold will never write again (assertHeld now throws), and whoever took our lock needs the Python one next.
+    this.#letGoOfPythonLock();
+  }
+
+  #letGoOfPythonLock(): void {
+    clearInterval(this.#takeoverCheck);
+    this.#pythonLock?.release();
+  }
+
+  /** Marks the hold compromised when the lock now records another holder (or none). */
+  checkStillOurs(): void {
+    if (this.#released || this.#compromised) return;
+    const found = readLockRecord(this.lockPath);
+    if (found?.token === this.record.token) return;
+    const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
+    this.markCompromised(
+      Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
+        code: 'ECOMPROMISED',
+      }),
+    );
   }
 
   assertHeld(): void {
@@ -161,16 +204,13 @@ class HeldStateLock implements StateLock {
       throw new StateWriteError(this.file, 'the state lock was already released; the write was abandoned');
     }
     if (!this.#compromised) {
-      const found = readLockRecord(this.lockPath);
-      if (found?.token !== this.record.token) {
-        const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
-        this.markCompromised(
-          Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
-            code: 'ECOMPROMISED',
-          }),
-        );
+      try {
+        this.#pythonLock?.assertHeld();
+      } catch (error) {
+        this.markCompromised(Object.assign(error as Error, { code: 'ECOMPROMISED' }));
       }
     }
+    this.checkStillOurs();
     if (this.#compromised) {
       throw new StateWriteError(this.file, `the state lock was lost (${this.#compromised.message}); the write was abandoned`, {
         cause: this.#compromised,
@@ -182,6 +222,7 @@ class HeldStateLock implements StateLock {
     if (this.#released) return;
     const compromised = this.#compromised !== null;
     this.#released = true;
+    this.#letGoOfPythonLock();
     if (holdsInThisProcess.get(this.lockPath) === this) holdsInThisProcess.delete(this.lockPath);
     if (compromised) return;
     try {
@@ -198,7 +239,10 @@ class HeldStateLock implements StateLock {
 }
 
 interface Attempt {
+  /** The state file as given (named in messages). */
   file: string;
+  /** Where its symlinks lead: the lock, its queue and its scratch files live beside it. */
+  target: string;
   lockPath: string;
   staleMs: number;
   command: string;
@@ -209,11 +253,11 @@ interface Attempt {
  * held by someone alive.
  */
 function tryTake(attempt: Attempt): HeldStateLock | null {
-  const { file, lockPath, staleMs } = attempt;
+  const { file, target, lockPath, staleMs } = attempt;
   // Two rounds: a takeover of a dead holder is followed at once by a fresh try.
   for (let round = 0; round < 2; round += 1) {
     const record = newRecord(attempt.command, staleMs);
-    const fsAdapter = lockfileFs(file, record, staleMs);
+    const fsAdapter = lockfileFs(target, record, staleMs);
     let held: HeldStateLock | null = null;
     try {
       const release = properLockfile.lockSync(file, {
@@ -237,7 +281,7 @@ function tryTake(attempt: Attempt): HeldStateLock | null {
         // The lock we had just made was gone when proper-lockfile first touched it: a process checking
         // whether the hold it had seen was abandoned moved it aside for that instant (removeLockIf).
         // It puts it back, but nobody holds it: remove it, then try again.
-        removeOwnLockWhenBack(file, lockPath, record.token);
+        removeOwnLockWhenBack(target, lockPath, record.token);
         continue;
       }
       if (code !== 'ELOCKED') {
@@ -250,19 +294,19 @@ function tryTake(attempt: Attempt): HeldStateLock | null {
     if (!current || current.host !== currentHost()) return null;
     if (probeProcess(current.pid, current.processStart) === 'alive') return null;
     // Dead holder on this host: remove exactly that hold (not one taken since we looked), then try again.
-    removeLockIf(lockPath, scratchPathFor(file), (found) => found?.token === current.token);
+    removeLockIf(lockPath, scratchPathFor(target), (found) => found?.token === current.token);
   }
   return null;
 }
 
 /** Waits (a second at most) for our lock that another process moved aside to be put back, and removes it. */
-function removeOwnLockWhenBack(file: string, lockPath: string, token: string): void {
+function removeOwnLockWhenBack(target: string, lockPath: string, token: string): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + 1000;
   for (;;) {
     const found = readLockRecord(lockPath);
     if (found?.token === token) {
-      removeLockIf(lockPath, scratchPathFor(file), (moved) => moved?.token === token);
+      removeLockIf(lockPath, scratchPathFor(target), (moved) => moved?.token === token);
       return;
     }
     // Another hold is in place (ours could not be put back and was dropped), or ours never came back.
@@ -304,27 +348,39 @@ function timeoutError(attempt: Attempt, timeoutMs: number, ticket: QueueTicket |
     );
   }
   const ahead = ticket ? firstWaiterAhead(ticket, attempt.staleMs) : null;
-  const waiting = Math.max(0, countWaiters(queueDirFor(file)) - (ticket ? 1 : 0));
+  const waiting = Math.max(0, countWaiters(queueDirFor(attempt.target)) - (ticket ? 1 : 0));
   const first = ahead ? ` (first in line: ${describeOwner(ahead)})` : '';
   return new StateLockError(`${waited}: ${waiting} earlier waiter(s) still in line${first}. ${advice}`, file);
 }
 
 /**
- * Takes the state lock, waiting in line behind earlier waiters. Rejects with StateLockError after
- * `timeoutMs`, naming the holder.
+ * Takes the state lock, waiting in line behind earlier waiters, then the Python tooling's lock.
+ * Rejects with StateLockError after `timeoutMs` (for both together), naming the holder.
  */
 export async function acquireStateLock(stateFile: string, options: StateLockOptions = {}): Promise<StateLock> {
   const file = resolve(stateFile);
+  const target = symlinkTarget(file);
   const attempt: Attempt = {
     file,
-    lockPath: lockPathFor(file),
+    target,
+    lockPath: `${target}.paracle-lock`,
     staleMs: Math.max(options.staleMs ?? DEFAULT_STALE_MS, MIN_STALE_MS),
     command: (options.command ?? defaultCommand()).slice(0, MAX_COMMAND_LENGTH),
   };
   const timeoutMs = Math.max(0, options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   const deadline = Date.now() + timeoutMs;
-  const queueDir = queueDirFor(file);
+  const lock = await takeOwnLock(attempt, deadline, timeoutMs);
+  try {
+    lock.holdPythonLock(await acquirePythonLocks(file, target, deadline, timeoutMs));
+  } catch (error) {
+    await lock.release().catch(() => undefined);
+    throw error;
+  }
+  return lock;
+}
 
+async function takeOwnLock(attempt: Attempt, deadline: number, timeoutMs: number): Promise<HeldStateLock> {
+  const queueDir = queueDirFor(attempt.target);
   if (!hasWaiters(queueDir)) {
     const lock = tryTake(attempt);
     if (lock) return lock;
@@ -435,7 +491,8 @@ function statusOf(hold: ObservedHold | null): LockStatus {
  */
 export async function clearLock(stateFile: string, options: { force: boolean }): Promise<LockStatus> {
   const file = resolve(stateFile);
-  const lockPath = lockPathFor(file);
+  const target = symlinkTarget(file);
+  const lockPath = `${target}.paracle-lock`;
   let found: LockStatus = { state: 'free' };
   for (let round = 0; round < 3; round += 1) {
     const hold = observeHold(lockPath);
@@ -448,11 +505,11 @@ export async function clearLock(stateFile: string, options: { force: boolean }):
         found.holder,
       );
     }
-    const removal = removeLockIf(lockPath, scratchPathFor(file), (record, stat) => isSameHold(hold, { record, stat }));
+    const removal = removeLockIf(lockPath, scratchPathFor(target), (record, stat) => isSameHold(hold, { record, stat }));
     if (removal !== 'kept') break;
     // Someone took the lock between the look and the removal: judge the new hold.
   }
-  removeAbandonedTickets(queueDirFor(file), DEFAULT_STALE_MS);
+  removeAbandonedTickets(queueDirFor(target), DEFAULT_STALE_MS);
   await removeOrphanedTempFiles(file).catch(() => 0);
   return found;
 }

@@ -13,8 +13,17 @@ export interface Blocker {
   id: string;
   description: string;
   severity: string;
+  /** The day it was added, under the Python original's field name. */
+  added_date?: string;
+  /** The same, as this toolkit wrote it before it used the Python name; read, never written. */
   added?: string;
   [key: string]: unknown;
+}
+
+/** The day a blocker was added, whichever name the file uses for it. */
+export function blockerAddedDate(blocker: Blocker): string | undefined {
+  const value = blocker.added_date ?? blocker.added;
+  return value === undefined || value === null ? undefined : String(value);
 }
 
 /** One change a domain method made, for the audit trail (the revision is added when it is saved). */
@@ -87,6 +96,11 @@ export class ParacState {
   data: Record<string, unknown>;
   /** Changes made through the domain methods since the last save. */
   changes: RecordedChange[] = [];
+  /**
+   * Every path assigned since the last save, even to the value it had (today's `snapshot_date`): a save
+   * writes what is there in a form both YAML readers read the same.
+   */
+  assigned: Array<Array<string | number>> = [];
 
   constructor(parsed: ParsedState) {
     this.source = parsed.text;
@@ -105,7 +119,7 @@ export class ParacState {
     return value === undefined || value === null ? undefined : String(value);
   }
   set snapshotDate(value: string) {
-    this.data.snapshot_date = value;
+    this.assign(['snapshot_date'], value);
   }
 
   get projectName(): string | undefined {
@@ -172,21 +186,28 @@ export class ParacState {
     });
   }
 
-  /** Marks an item completed in the current phase (and no longer in progress). */
+  /** Marks an item completed in the current phase, and no longer in progress or pending (as the Python original does). */
   addCompleted(item: string): void {
     this.addToPhaseList('completed', item);
     this.removeFromPhaseList('in_progress', item);
+    this.removeFromPhaseList('pending', item);
     this.touch();
     this.changes.push({ change_type: 'completed', description: `Completed ${item}`, new_value: item });
   }
 
+  /** Marks an item in progress in the current phase, and no longer pending (as the Python original does). */
   addInProgress(item: string): void {
     this.addToPhaseList('in_progress', item);
+    this.removeFromPhaseList('pending', item);
     this.touch();
     this.changes.push({ change_type: 'in_progress', description: `Started ${item}`, new_value: item });
   }
 
-  /** Returns the new blocker's id: `blocker_<n>`, one past the highest in use. */
+  /**
+   * Returns the new blocker's id: `blocker_<n>`, one past the highest in use. The Python original
+   * numbers by count (`len(blockers) + 1`), which repeats an id after a removal; with no gaps both
+   * give the same id.
+   */
   addBlocker(description: string, severity: string = 'medium'): string {
     if (!(BLOCKER_SEVERITIES as readonly string[]).includes(severity)) {
       throw new RangeError(`severity must be one of ${BLOCKER_SEVERITIES.join(', ')}, got ${severity}`);
@@ -194,7 +215,7 @@ export class ParacState {
     const blockers = this.mutableList(['blockers']);
     const highest = Math.max(0, ...blockers.map((b) => Number(/^blocker_(\d+)$/.exec(String(isRecord(b) ? b.id : ''))?.[1] ?? 0)));
     const id = `blocker_${highest + 1}`;
-    const blocker: Blocker = { id, description, severity, added: today() };
+    const blocker: Blocker = { id, description, severity, added_date: today() };
     blockers.push(blocker);
     this.touch();
     this.changes.push({ change_type: 'blocker_added', description: `Added blocker ${id}: ${description}`, new_value: blocker });
@@ -214,7 +235,7 @@ export class ParacState {
   }
 
   private touch(): void {
-    this.data.snapshot_date = today();
+    this.assign(['snapshot_date'], today());
   }
 
   private addToPhaseList(key: string, item: string): void {
@@ -259,5 +280,6 @@ export class ParacState {
     const last = path[path.length - 1]!;
     if (Array.isArray(node)) node[Number(last)] = value;
     else defineData(node as Record<string, unknown>, String(last), value);
+    this.assigned.push([...path]);
   }
 }

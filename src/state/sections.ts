@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseStateText, type ParsedState } from './document.js';
 import { firstConflictMarker } from './conflict-markers.js';
-import { MAY_HAVE_ANCHORS, rewriteYaml } from './yaml-rewrite.js';
+import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions } from './yaml-rewrite.js';
 
 /**
  * Reading and writing a few top-level entries of the state file without parsing the rest.
@@ -97,6 +97,7 @@ export function writeSections(
   cut: TopLevelCut,
   before: Record<string, unknown>,
   after: Record<string, unknown>,
+  requote: RewriteOptions['requote'] = [],
 ): string | null {
   const byKey = new Map(cut.sections.map((s) => [s.key, s]));
   const replacements = new Map<TopLevelSection, string>();
@@ -125,11 +126,12 @@ export function writeSections(
       replacements.set(section, '');
       continue;
     }
-    if (added.length === 0 && isDeepStrictEqual(before[key], after[key])) continue;
+    const requoted = requote.filter((path) => path[0] === key);
+    if (added.length === 0 && requoted.length === 0 && isDeepStrictEqual(before[key], after[key])) continue;
     const original = text.slice(section.start, section.end);
     const next: Record<string, unknown> = { [key]: after[key] };
     for (const k of added) next[k] = after[k];
-    const rewritten = rewriteYaml(original, { [key]: before[key] }, next);
+    const rewritten = rewriteYaml(original, { [key]: before[key] }, next, { requote: requoted });
     if (section.end !== text.length && !rewritten.endsWith('\n')) return null;
     replacements.set(section, rewritten);
   }

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
+import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from './atomic-write.js';
 import { parseStateText, type ParsedState } from './document.js';
 import { acquireStateLock, DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, type StateLock } from './lock.js';
@@ -11,7 +12,7 @@ import { findParacRoot, stateFilePath } from './paths.js';
 import { copyMapping, defineData } from './plain-data.js';
 import { withRevision } from './revision.js';
 import { readSections, writeSections, type TopLevelCut } from './sections.js';
-import { RewriteError, rewriteYaml } from './yaml-rewrite.js';
+import { RewriteError, rewriteYaml, type RewriteOptions } from './yaml-rewrite.js';
 import { mergeData } from '../reconcile/merge-data.js';
 import { reconcileAuditEntry } from '../reconcile/reconcile-states.js';
 
@@ -126,7 +127,7 @@ export async function saveState(state: ParacState, paracRoot?: string, options: 
       });
     }
     const entries = auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries);
+    const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned });
     adopt(state, written);
     return written.revision;
   });
@@ -151,7 +152,11 @@ export async function updateState(
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, options.minRevision, partial?.cut);
+    const written = await writeState(root, file, lock, disk, state.data, entries, {
+      minRevision: options.minRevision,
+      cut: partial?.cut,
+      requote: state.assigned,
+    });
     adopt(state, written);
     await options.afterWrite?.(written);
     return state;
@@ -196,10 +201,10 @@ async function withLock<T>(file: string, timeout: number | undefined, fn: (lock:
   }
 }
 
-function render(disk: ParsedState, target: Record<string, unknown>, file: string): string {
+function render(disk: ParsedState, target: Record<string, unknown>, file: string, requote?: Requote): string {
   try {
     if (disk.text === '') return new Document(target).toString({ lineWidth: 0 });
-    return rewriteYaml(disk.text, disk.data, target);
+    return rewriteYaml(disk.text, disk.data, target, { requote });
   } catch (error) {
     if (error instanceof RewriteError) {
       throw new StateWriteError(file, `cannot apply the change without reformatting the file (${error.message}); nothing was written`, {
@@ -214,9 +219,9 @@ function render(disk: ParsedState, target: Record<string, unknown>, file: string
  * A partial read's entries written back into the whole text. When they cannot be spliced in
  * entry by entry, the whole file is read after all and the entries applied to it.
  */
-function renderPartial(disk: ParsedState, cut: TopLevelCut, target: Record<string, unknown>, file: string): string {
+function renderPartial(disk: ParsedState, cut: TopLevelCut, target: Record<string, unknown>, file: string, requote?: Requote): string {
   try {
-    const spliced = writeSections(disk.text, cut, disk.data, target);
+    const spliced = writeSections(disk.text, cut, disk.data, target, requote);
     if (spliced !== null) return spliced;
   } catch (error) {
     if (!(error instanceof RewriteError)) throw error;
@@ -225,7 +230,17 @@ function renderPartial(disk: ParsedState, cut: TopLevelCut, target: Record<strin
   const merged = copyMapping(whole.data);
   for (const key of Object.keys(disk.data)) if (!Object.hasOwn(target, key)) delete merged[key];
   for (const key of Object.keys(target)) defineData(merged, key, target[key]);
-  return render(whole, merged, file);
+  return render(whole, merged, file, requote);
+}
+
+type Requote = RewriteOptions['requote'];
+
+interface WriteOptions {
+  /** The revision to write at least (see UpdateOptions). */
+  minRevision?: number;
+  /** The partial read's cut, when only some top-level entries were read. */
+  cut?: TopLevelCut;
+  requote?: Requote;
 }
 
 /** Under the lock: render, replace atomically, then log. Returns what was written. */
@@ -236,12 +251,12 @@ async function writeState(
   disk: ParsedState,
   data: Record<string, unknown>,
   entries: RecordedChange[],
-  minRevision = 0,
-  cut?: TopLevelCut,
+  options: WriteOptions = {},
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
-  const revision = Math.max(disk.revision + 1, minRevision);
+  // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
+  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, (await readRevisionHighWater(root)) + 1);
   const target = withRevision(data, revision);
-  const text = cut ? renderPartial(disk, cut, target, file) : render(disk, target, file);
+  const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
@@ -266,6 +281,7 @@ function adopt(state: ParacState, written: WrittenState & { data: Record<string,
   state.original = written.data;
   state.data = structuredClone(written.data);
   state.changes = [];
+  state.assigned = [];
 }
 
 function overrideEntry(audit: AuditOverride): RecordedChange {
@@ -322,7 +338,7 @@ async function saveReconciled(state: ParacState, root: string, file: string, loc
       ...auditEntries(state.changes, state.original, state.data),
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
-    const written = await writeState(root, file, lock, disk, merge.merged, entries);
+    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned });
     adopt(state, written);
     return written.revision;
   }

@@ -1,5 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { CST, Composer, Document, Parser, isCollection, isMap, isSeq, parse, type ToStringOptions } from 'yaml';
+import { CST, Composer, Document, Parser, isCollection, isMap, isSeq, visit, type ToStringOptions } from 'yaml';
+import {
+  escapeYaml11Breaks,
+  needsEscapedBreaks,
+  numberForBothReaders,
+  plainReadsAsStringInBoth,
+  plainResolvesAsNonString,
+} from './both-readers.js';
 import { takeTokens } from './cst-cache.js';
 import { isRecord } from './plain-data.js';
 
@@ -12,16 +19,20 @@ import { isRecord } from './plain-data.js';
  * tokens are grafted into the tree. Nothing is re-flowed: the Document layer's `toString()` would
  * rewrite hundreds of lines of a real state file (it re-folds `>` scalars), so it is never used on
  * the user's text.
+ *
+ * Every scalar it writes reads the same to `yaml` and to PyYAML (both-readers.ts), and every line it
+ * writes ends as the file's lines do (LF or CRLF; a byte-order mark stays where it is).
  */
-export function rewriteYaml(text: string, before: unknown, after: unknown): string {
+export function rewriteYaml(text: string, before: unknown, after: unknown, options: RewriteOptions = {}): string {
   const tokens = takeTokens(text);
   const document = tokens.find((t): t is CST.Document => t.type === 'document');
   if (!document) throw new RewriteError('the text holds no YAML document');
   const root = document.value;
-  const context: EditContext = { style: detectStyle(document), changedRootKeys: null };
+  const context: EditContext = { style: detectStyle(document, text), changedRootKeys: null };
   if (root?.type === 'block-map' && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
     context.changedRootKeys = new Set();
     if (patchBlockMap(root, before, after, context)) {
+      requoteAssigned(root, after, options.requote, context.changedRootKeys);
       if (context.changedRootKeys.size === 0) return text;
       const result = tokens.map((t) => CST.stringify(t)).join('');
       if (MAY_HAVE_ANCHORS.test(text)) assertRepresents(result, after);
@@ -30,11 +41,21 @@ export function rewriteYaml(text: string, before: unknown, after: unknown): stri
     }
     context.changedRootKeys = null;
   }
-  if (isDeepStrictEqual(before, after)) return text;
-  patchValue({ kind: 'root', document }, before, after, context);
+  if (isDeepStrictEqual(before, after) && !options.requote?.length) return text;
+  if (!isDeepStrictEqual(before, after)) patchValue({ kind: 'root', document }, before, after, context);
+  if (document.value) requoteAssigned(document.value, after, options.requote, null);
   const result = tokens.map((t) => CST.stringify(t)).join('');
   assertRepresents(result, after);
   return result;
+}
+
+export interface RewriteOptions {
+  /**
+   * Paths the writer assigned, even to the value they already had (e.g. today's `snapshot_date`):
+   * a plain string scalar there that PyYAML would read as something else (a date, a bool) is
+   * quoted, so that what the save wrote means the same to both readers.
+   */
+  requote?: ReadonlyArray<ReadonlyArray<string | number>>;
 }
 
 /** The editor could not express a change without reformatting; the caller must not write. */
@@ -57,6 +78,8 @@ type Slot =
 
 interface Style {
   indentSeq: boolean;
+  /** The file's line ending (that of its first line), for every line written. */
+  eol: '\n' | '\r\n';
 }
 
 interface EditContext {
@@ -84,7 +107,7 @@ function patchValue(slot: Slot, before: unknown, after: unknown, context: EditCo
   } else if (token?.type === 'block-seq' && Array.isArray(before) && Array.isArray(after) && after.length > 0) {
     if (patchBlockSeq(token, before, after, nested)) return;
   } else if (token && CST.isScalar(token) && isScalarValue(before) && isScalarValue(after)) {
-    setScalar(token, after);
+    setScalar(token, after, context.style);
     return;
   }
   const preferFlow = token?.type === 'flow-collection' && token.items.length > 0;
@@ -94,25 +117,55 @@ function patchValue(slot: Slot, before: unknown, after: unknown, context: EditCo
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-function setScalar(token: CST.FlowScalar | CST.BlockScalar, value: Scalar): void {
+function setScalar(token: CST.FlowScalar | CST.BlockScalar, value: Scalar, style: Style): void {
   // Map values and sequence items both continue on lines indented past their key or dash.
   const context = { afterKey: true };
   if (typeof value !== 'string') {
-    CST.setScalarValue(token, value === null ? 'null' : String(value), { ...context, type: 'PLAIN' });
+    const text = value === null ? 'null' : typeof value === 'number' ? numberForBothReaders(value) : String(value);
+    CST.setScalarValue(token, text, { ...context, type: 'PLAIN' });
     return;
   }
   CST.setScalarValue(token, value, context);
-  // setScalarValue applies no schema: a plain "12" or "true" would read back as a number or boolean.
-  if (token.type === 'scalar' && !plainReadsAsString(token.source, value)) {
+  // setScalarValue applies no schema: a plain "12" or "yes" would read back as a number or boolean.
+  const misread = token.type === 'scalar' ? !plainReadsAsStringInBoth(token.source, value) : token.type !== 'double-quoted-scalar';
+  if (misread && (token.type === 'scalar' || needsEscapedBreaks(value))) {
     CST.setScalarValue(token, value, { ...context, type: 'QUOTE_DOUBLE' });
   }
+  if (token.type === 'double-quoted-scalar') token.source = escapeYaml11Breaks(token.source);
+  useLineEnding(token, style.eol);
 }
 
-function plainReadsAsString(source: string, expected: string): boolean {
-  try {
-    return parse(source) === expected;
-  } catch {
-    return false;
+/** The scalar at `path` below `token` in the CST (block collections only), or undefined. */
+function scalarAt(token: CST.Token | undefined, path: ReadonlyArray<string | number>): CST.FlowScalar | undefined {
+  let node = token;
+  for (const step of path) {
+    if (node?.type === 'block-map' && typeof step === 'string') {
+      node = (node.items as Item[]).find((item) => item.sep !== undefined && keyOf(item) === step)?.value;
+    } else if (node?.type === 'block-seq' && typeof step === 'number') {
+      node = node.items.filter(isSeqEntry)[step]?.value;
+    } else return undefined;
+  }
+  return node?.type === 'scalar' ? node : undefined;
+}
+
+function dataAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
+  let node = data;
+  for (const step of path) {
+    if (Array.isArray(node) && typeof step === 'number') node = node[step];
+    else if (isRecord(node) && typeof step === 'string' && Object.hasOwn(node, step)) node = node[step];
+    else return undefined;
+  }
+  return node;
+}
+
+/** Quotes the plain strings at the assigned paths that PyYAML would take for something else. */
+function requoteAssigned(root: CST.Token, after: unknown, paths: RewriteOptions['requote'], changedRootKeys: Set<string> | null): void {
+  for (const path of paths ?? []) {
+    const value = dataAt(after, path);
+    const token = scalarAt(root, path);
+    if (typeof value !== 'string' || !token || plainReadsAsStringInBoth(token.source, value)) continue;
+    CST.setScalarValue(token, value, { afterKey: true, type: 'QUOTE_DOUBLE' });
+    if (typeof path[0] === 'string') changedRootKeys?.add(path[0]);
   }
 }
 
@@ -170,12 +223,12 @@ function patchBlockMap(
         break;
       }
     }
-    insertItem(token, at, fresh);
+    insertItem(token, at, fresh, context.style.eol);
     byKey.set(key, fresh);
     changed?.add(key);
     structural = true;
   });
-  if (structural) normaliseIndentation(token, firstHadSpace);
+  if (structural) normaliseIndentation(token, firstHadSpace, context.style.eol);
   return true;
 }
 
@@ -215,7 +268,7 @@ function patchBlockSeq(token: CST.BlockSequence, before: unknown[], after: unkno
   const items = [...leading, ...result, ...trailing, ...appended];
   const structural = items.length !== token.items.length || items.some((item, i) => item !== token.items[i]);
   (token as { items: Item[] }).items = items;
-  if (structural) normaliseIndentation(token, firstHadSpace);
+  if (structural) normaliseIndentation(token, firstHadSpace, context.style.eol);
   return true;
 }
 
@@ -309,8 +362,8 @@ function spaceToken(width: number): CST.SourceToken {
   return { type: 'space', offset: 0, indent: 0, source: ' '.repeat(width) };
 }
 
-function insertItem(token: CST.BlockMap | CST.BlockSequence, at: number, item: Item): void {
-  if (at > 0) ensureEndsWithNewline(token.items[at - 1]!);
+function insertItem(token: CST.BlockMap | CST.BlockSequence, at: number, item: Item, eol: Style['eol']): void {
+  if (at > 0) ensureEndsWithNewline(token.items[at - 1]!, eol);
   (token.items as Item[]).splice(at, 0, item);
 }
 
@@ -320,7 +373,7 @@ function insertItem(token: CST.BlockMap | CST.BlockSequence, at: number, item: I
  * first item carries no indentation of its own; every later item, and any item line that follows
  * a blank or comment line inside `start`, carries it. Blank and comment lines are left as they are.
  */
-function normaliseIndentation(token: CST.BlockMap | CST.BlockSequence, firstHadSpace: boolean): void {
+function normaliseIndentation(token: CST.BlockMap | CST.BlockSequence, firstHadSpace: boolean, eol: Style['eol']): void {
   const items = token.items as Item[];
   items.forEach((item, index) => {
     // A comment-only entry has no content line to indent.
@@ -335,38 +388,51 @@ function normaliseIndentation(token: CST.BlockMap | CST.BlockSequence, firstHadS
     if (hasSpace && !wantSpace) item.start.splice(at, 1);
     else if (!hasSpace && wantSpace) item.start.splice(at, 0, spaceToken(token.indent));
   });
-  for (let index = 0; index < items.length - 1; index += 1) ensureEndsWithNewline(items[index]!);
+  for (let index = 0; index < items.length - 1; index += 1) ensureEndsWithNewline(items[index]!, eol);
 }
 
-function newlineToken(): CST.SourceToken {
-  return { type: 'newline', offset: 0, indent: 0, source: '\n' };
+function newlineToken(eol: Style['eol']): CST.SourceToken {
+  return { type: 'newline', offset: 0, indent: 0, source: eol };
+}
+
+/** Gives the line breaks of a rewritten scalar (a block scalar's lines, a folded quoted one) the file's ending. */
+function useLineEnding(token: CST.FlowScalar | CST.BlockScalar, eol: Style['eol']): void {
+  if (eol === '\n') return;
+  const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
+  token.source = crlf(token.source);
+  if (token.type === 'block-scalar') {
+    for (const prop of token.props) if ('source' in prop) prop.source = crlf(prop.source);
+  } else {
+    for (const end of token.end ?? []) end.source = crlf(end.source);
+  }
 }
 
 /** Makes sure the next item starts on a line of its own (only the last line of a file may lack its end). */
-function ensureEndsWithNewline(item: Item): void {
-  const last = item.value ?? item.key;
+function ensureEndsWithNewline(item: Item, eol: Style['eol']): void {
+  // A key with no value (`key:`) ends its line in its separator, not after the key.
+  const last = item.value ?? (item.sep ? undefined : item.key);
   if (last && (last.type === 'block-map' || last.type === 'block-seq')) {
     const inner = last.items[last.items.length - 1] as Item | undefined;
-    if (inner) ensureEndsWithNewline(inner);
+    if (inner) ensureEndsWithNewline(inner, eol);
     return;
   }
   if (last?.type === 'block-scalar') {
-    if (!last.source.endsWith('\n')) last.source += '\n';
+    if (!last.source.endsWith('\n')) last.source += eol;
     return;
   }
   if (last && 'end' in last && Array.isArray(last.end)) {
-    if (last.end.at(-1)?.type !== 'newline') last.end.push(newlineToken());
+    if (last.end.at(-1)?.type !== 'newline') last.end.push(newlineToken(eol));
     return;
   }
   if (
     last &&
     (last.type === 'scalar' || last.type === 'single-quoted-scalar' || last.type === 'double-quoted-scalar' || last.type === 'alias')
   ) {
-    last.end = [newlineToken()];
+    last.end = [newlineToken(eol)];
     return;
   }
   const tokens = item.sep ?? item.start;
-  if (tokens.at(-1)?.type !== 'newline') tokens.push(newlineToken());
+  if (tokens.at(-1)?.type !== 'newline') tokens.push(newlineToken(eol));
 }
 
 function itemText(item: Item): string {
@@ -382,23 +448,49 @@ const renderOptions: ToStringOptions = {
   minContentWidth: 0,
 };
 
+const NUMBER_TAGS = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
+
 /**
- * YAML 1.1 rendering quotes strings that a 1.1 reader (PyYAML, used by the paracle Python tools on
- * the same file) would take for a date, boolean or number, such as `2026-11-27` or `on`.
+ * The schema's tags with numbers written as both readers read them (`1.0e+21`, `.nan`), and without
+ * the merge key, which would write the string `<<` bare whatever its quoting.
+ */
+function bothReadersTags<T extends { tag: string; format?: string }>(tags: T[]): T[] {
+  return tags
+    .filter((tag) => tag.tag !== MERGE_TAG)
+    .map((tag) =>
+      NUMBER_TAGS.has(tag.tag) && !tag.format
+        ? { ...tag, stringify: ({ value }: { value: unknown }) => numberForBothReaders(Number(value)) }
+        : tag,
+    );
+}
+
+/**
+ * New values and keys are rendered by `yaml` itself, then every string (key or value) that either
+ * reader would take for another type in plain form is double-quoted: YAML 1.1 rendering alone
+ * misses `0o755` (a YAML 1.2 int), `=` and `<<` (PyYAML's value and merge keys).
  */
 function renderSnippet(value: unknown, indent: number, style: Style, flow = false): CST.Token {
-  const doc = new Document(value, { version: '1.1' });
+  const doc = new Document(value, { version: '1.1', customTags: bothReadersTags as never });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return;
+      if (needsEscapedBreaks(node.value) || (!node.value.includes('\n') && plainResolvesAsNonString(node.value)))
+        node.type = 'QUOTE_DOUBLE';
+    },
+  });
   if (flow) {
     const { contents } = doc;
     const first: unknown = isMap(contents) ? contents.items[0]?.value : isSeq(contents) ? contents.items[0] : undefined;
     if (isCollection(first)) first.flow = true;
   }
   const pad = ' '.repeat(indent);
-  const text = doc
-    .toString({ ...renderOptions, indentSeq: style.indentSeq })
+  // The only NEL, LS or PS in the text are inside the double-quoted scalars chosen above.
+  const text = escapeYaml11Breaks(doc.toString({ ...renderOptions, indentSeq: style.indentSeq }))
     .split('\n')
     .map((line) => (line === '' ? line : pad + line))
-    .join('\n');
+    .join(style.eol);
   const document = Array.from(new Parser().parse(text)).find((t): t is CST.Document => t.type === 'document');
   if (!document?.value) throw new RewriteError('could not render a new value');
   // The first line's indentation was parsed into the document's start; items carry their own.
@@ -442,14 +534,15 @@ function replaceValue(slot: Slot, after: unknown, style: Style, preferFlow: bool
   slot.item.value = fresh.value;
 }
 
-function detectStyle(document: CST.Document): Style {
+function detectStyle(document: CST.Document, text: string): Style {
+  const eol = /\r?\n/.exec(text)?.[0] === '\r\n' ? '\r\n' : '\n';
   const root = document.value;
   if (root?.type === 'block-map') {
     for (const item of root.items) {
-      if (item.value?.type === 'block-seq') return { indentSeq: item.value.indent > root.indent };
+      if (item.value?.type === 'block-seq') return { indentSeq: item.value.indent > root.indent, eol };
     }
   }
-  return { indentSeq: true };
+  return { indentSeq: true, eol };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Document, isScalar, visit } from 'yaml';
 import { ParacleError } from '../errors.js';
+import { paracIgnoreBlock, upsertIgnoreRules } from '../hooks-install/ignore-rules.js';
 import { appendStateChanges } from '../log/audit-log.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { withStateLock } from '../state/lock.js';
@@ -13,7 +14,8 @@ import { timeoutMs } from '../state/store.js';
 /**
  * A starting workspace: `.parac/memory/context/current_state.yaml` at revision 0, shaped like the
  * paracle templates (project, current phase, empty lists for what sessions and hooks fill in), and
- * an `init` audit entry for revision 0 so the log accounts for every revision from the first.
+ * an `init` audit entry for revision 0 so the log accounts for every revision from the first, and
+ * `.parac/.gitignore` rules for the files that stay local (the audit log, the lock, temp files).
  * An existing state file is never overwritten; the check and the write happen under the lock.
  */
 
@@ -69,7 +71,20 @@ export async function initWorkspace(
     await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
     await appendStateChanges(root, [{ change_type: 'init', description: `Created the state file for ${project.name}`, revision: 0 }]);
   });
+  await writeParacIgnoreRules(root);
   return { file, project: project.name, revision: 0 };
+}
+
+/**
+ * `.parac/.gitignore` gets the same rules `paracle install` adds to the repository's: a workspace
+ * committed before the hooks are installed (`git add -A` right after init) must not commit the
+ * audit log, a local record, or a lock left by a running writer.
+ */
+async function writeParacIgnoreRules(root: string): Promise<void> {
+  const file = join(root, '.gitignore');
+  const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
+  const next = upsertIgnoreRules(existing, paracIgnoreBlock());
+  if (next !== existing) await writeFile(file, next);
 }
 
 function alreadyThere(file: string): ParacleError {

@@ -12,8 +12,9 @@ export interface SavePreview {
   revision: number;
 }
 
-export function previewSave(state: ParacState): SavePreview {
-  const revision = state.revision + 1;
+/** `highWater`: the audit log's revision high-water mark, which the store writes above as well. */
+export function previewSave(state: ParacState, highWater = -1): SavePreview {
+  const revision = Math.max(state.revision, highWater) + 1;
   const target = withRevision(state.data, revision);
   const after = state.source === '' ? new Document(target).toString({ lineWidth: 0 }) : rewriteYaml(state.source, state.original, target);
   return { before: state.source, after, revision };

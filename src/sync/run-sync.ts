@@ -2,16 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { formatCommitSummary, readCommitSummary } from '../git/head-commit.js';
-import { readWorkingTreeStatus, type WorkingTreeStatus } from '../git/status.js';
+import { readWorkingTreeStatus } from '../git/status.js';
 import { findWorktreeTop, listWorktreeFiles } from '../git/worktree-files.js';
 import { countFiles } from '../metrics/file-metrics.js';
 import { readMetricsConfig } from '../metrics/metrics-config.js';
 import { walkProjectFiles } from '../metrics/walk-files.js';
 import { ParacleError } from '../errors.js';
+import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { auditLogPath } from '../state/paths.js';
 import { today, type ParacState } from '../state/model.js';
 import { loadState, saveState } from '../state/store.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
+import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
 import { checkRoadmapAlignment, type RoadmapFinding } from './roadmap-check.js';
 
 /**
@@ -103,7 +105,7 @@ export async function runSync(
   if (options.dryRun) {
     const { previewSave } = await import('./preview-save.js');
     const { unifiedDiff } = await import('../hooks-run/unified-diff.js');
-    const preview = previewSave(state);
+    const preview = previewSave(state, await readRevisionHighWater(target.root));
     const shown = relative(process.cwd(), target.stateFile) || target.stateFile;
     return {
       ...report,
@@ -119,10 +121,11 @@ export async function runSync(
       new_value: Object.fromEntries(changes.map((c) => [c.path, c.new])),
     },
   ];
-  const loaded = state.revision;
+  // The revision this save writes when no one saved meanwhile (the store writes above the
+  // high-water mark too); anything else means ours was merged into someone else's save.
+  const expected = Math.max(state.revision, await readRevisionHighWater(target.root)) + 1;
   const revision = await saveState(state, target.root, { timeout: target.timeout, onConflict: 'reconcile' });
-  // Any revision in between was someone else's save: ours was merged into theirs.
-  return { ...report, revision, reconciled: revision !== loaded + 1 };
+  return { ...report, revision, reconciled: revision !== expected };
 }
 
 /** Applies the edits that change something; returns those changes. */
@@ -166,16 +169,6 @@ async function gitFacts(projectDir: string, top: string | null, target: { root: 
   } catch (error) {
     return { edits: [], errors: [{ source: 'git', message: (error as Error).message }] };
   }
-}
-
-/**
- * `ownFiles` are prefixes (the lock and temp files beside the state file start with its name). git
- * reports a new folder holding only untracked files as the folder (`.parac/memory/logs/`), which
- * counts as ours when it holds one of our files.
- */
-export function hasUncommittedChanges(status: WorkingTreeStatus, ownFiles: readonly string[]): boolean {
-  const isOwn = (path: string) => ownFiles.some((own) => path.startsWith(own) || (path.endsWith('/') && own.startsWith(path)));
-  return status.entries.some((entry) => entry.kind !== 'ignored' && !isOwn(entry.path));
 }
 
 async function metricFacts(projectDir: string, top: string | null, root: string): Promise<Facts> {

@@ -53,7 +53,8 @@ export async function runSessionEnd(context: CommandContext, options: SessionEnd
     const state = await loadState(context.root, { timeout: context.timeout });
     if (state === null) throw missingState(context.stateFile);
     const summary = applySessionEnd(state, options);
-    const preview = previewSave(state);
+    const { readRevisionHighWater } = await import('../log/revision-high-water.js');
+    const preview = previewSave(state, await readRevisionHighWater(context.root));
     const diff = unifiedDiff(preview.before, preview.after, { from: `a/${shown}`, to: `b/${shown}` });
     if (context.json) context.printJson({ success: true, dry_run: true, revision: preview.revision, ...summary, diff });
     else if (!context.quiet) process.stdout.write(diff === '' ? 'paracle: nothing to change\n' : diff);

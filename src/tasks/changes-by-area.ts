@@ -18,7 +18,7 @@ export interface AreaDefinition {
 export interface AreaChange {
   area: string;
   count: number;
-  /** Up to five of the paths, exactly as git reports them, in git's order. */
+  /** Up to five of the paths, relative to the project (see pathsInProject), in git's order. */
   files: string[];
 }
 
@@ -37,6 +37,18 @@ export const DEFAULT_AREAS: readonly AreaDefinition[] = [
     label: 'Roadmap updates',
   },
 ];
+
+/**
+ * The staged paths that belong to the project — the folder holding .parac/, named as git names it
+ * (`app`; '' at the repository top) — relative to it. Watched areas are globs from that folder, as
+ * `paracle sync` counts files from there: with .parac/ in `app/`, `app/packages/x.js` is in
+ * `packages`, and the repository root's `packages/y.js` is not this project's at all.
+ */
+export function pathsInProject(paths: readonly string[], projectFromTop: string): string[] {
+  if (projectFromTop === '') return [...paths];
+  const prefix = `${projectFromTop.replace(/\/$/, '')}/`;
+  return paths.filter((path) => path.startsWith(prefix)).map((path) => path.slice(prefix.length));
+}
 
 export function classifyStagedPaths(paths: readonly string[], areas: readonly AreaDefinition[]): AreaChange[] {
   const matchers = areas.map((area) => ({ area, matches: matcherFor(area.paths) }));

@@ -2,8 +2,8 @@ import type { StateEdit } from './state-edits.js';
 
 /**
  * Task "snapshot": when the state was last brought up to date, and where the repository stood.
- * In pre-commit `lastCommit` is the commit the new one builds on (the new commit's hash cannot be
- * known before its tree, which contains this file, is written); in post-merge it is the merge result.
+ * `lastCommit` is the commit the new one builds on (the new commit's hash cannot be known before
+ * its tree, which contains this file, is written): HEAD, or for `git commit --amend` HEAD's parent.
  */
 
 export interface RepositoryFacts {

@@ -1,5 +1,5 @@
 import { AuditEntryError } from '../errors.js';
-import { validateStateChange } from '../log/audit-entry.js';
+import { validateStateChange, writtenByPythonTooling, type StateChangeEntry } from '../log/audit-entry.js';
 import type { Problem } from '../validate/validate-workspace.js';
 import { conflictMarkerProblem, findConflictMarkers } from './conflict-markers.js';
 
@@ -12,20 +12,31 @@ import { conflictMarkerProblem, findConflictMarkers } from './conflict-markers.j
  *   sides' new lines, the current branch's first. After merging the base branch into a branch,
  *   the base's newest lines come after the branch's own, so the shared history must still be the
  *   exact prefix and the base's later lines must follow it in order, possibly interleaved with the
- *   branch's. Editing or removing any of them fails either way.
+ *   branch's. Editing or removing any of them fails either way — except the lines a `git revert`
+ *   took out together with the commit that added them (the caller names them).
  * - every line is one JSON object with the fields every writer of the log records. Blank lines are
  *   not entries (a reader skips them, and a writer that found a torn last line starts a new one).
  */
 
-/** Fields every entry carries (the library fills timestamp and process_id in; the Python tool writes them too). */
+/**
+ * Fields every entry carries (the library fills timestamp and process_id in; the Python tool writes them too,
+ * and `revision` whenever it knows one: its `log_state_change` leaves out a revision it was not given).
+ */
 export const REQUIRED_FIELDS = ['timestamp', 'process_id', 'change_type', 'description', 'revision'] as const;
 
 /** More bad lines than this are summed up in one last problem: a log of garbage needs one look, not a thousand annotations. */
 const MAX_LINE_PROBLEMS = 20;
 
-export function checkAuditLogAppendOnly(file: string, baseRef: string, baseText: string | null, currentText: string | null): Problem[] {
+export function checkAuditLogAppendOnly(
+  file: string,
+  baseRef: string,
+  baseText: string | null,
+  currentText: string | null,
+  /** Lines a recognised `git revert` on the branch took out with the commit that added them: not an edit. */
+  revertedLines: ReadonlySet<string> = new Set(),
+): Problem[] {
   if (baseText === null || baseText === '') return [];
-  const base = logLines(baseText);
+  const base = logLines(baseText).filter((line) => !revertedLines.has(line));
   if (currentText === null) {
     return [
       {
@@ -94,12 +105,14 @@ function entryProblem(content: string): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return `not a JSON object (found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}); every line of the audit log is one entry`;
   }
-  const missing = REQUIRED_FIELDS.filter((field) => !Object.hasOwn(value as object, field));
+  const python = writtenByPythonTooling(value as StateChangeEntry);
+  const missing = REQUIRED_FIELDS.filter((field) => !Object.hasOwn(value as object, field) && !(python && field === 'revision'));
   if (missing.length > 0) {
     return `entry lacks required field${missing.length === 1 ? '' : 's'} ${missing.map((f) => `"${f}"`).join(', ')}`;
   }
   try {
-    validateStateChange(value);
+    // A Python entry without a revision is checked as one with revision 0: every other field must still be right.
+    validateStateChange(python && !Object.hasOwn(value as object, 'revision') ? { ...value, revision: 0 } : value);
   } catch (error) {
     if (!(error instanceof AuditEntryError)) throw error;
     return `entry field "${error.field}" ${error.message.replace(/^audit log entry \d+: \S+ /, '')}`;

@@ -44,7 +44,7 @@ export function recoveryHint(file: string, kind: MarkedFileKind, labels: string[
     return (
       "this merge ran without paracle's merge driver (a clone where `paracle install` never ran?). " +
       `While the merge is in progress: run \`paracle install\`, then \`git checkout -m -- ${file}\` redoes the file's merge key by key; ` +
-      'otherwise keep the right lines, delete the markers (and raise revision above both sides), then `git add` the file'
+      'once it is committed, `paracle remerge <merge commit>` does; or keep the right lines, delete the markers (and raise revision above both sides), then `git add` the file'
     );
   }
   if (kind === 'audit-log') {

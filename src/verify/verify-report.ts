@@ -13,7 +13,16 @@ export interface VerifyReport {
   summary: {
     stateFile: string;
     revision: number | null;
-    base: { ref: string; revision: number | null; stateChanged: boolean; newLogLines: number } | null;
+    base: {
+      ref: string;
+      revision: number | null;
+      stateChanged: boolean;
+      /** The audit log is tracked by git (by default it is a local record and only its lines are checked). */
+      logTracked: boolean;
+      newLogLines: number;
+      /** Reverts (short hashes) that explain a revision below the base's. */
+      reverts: string[];
+    } | null;
     logLines: number;
   };
 }
@@ -37,8 +46,17 @@ export function summaryLine(report: VerifyReport): string {
   const { stateFile, revision, base, logLines } = report.summary;
   const parts = [`${stateFile} valid (revision ${revision ?? 0})`];
   if (base !== null) {
-    parts.push(base.stateChanged ? `changed since ${base.ref} (revision ${base.revision ?? 'none'} there)` : `unchanged since ${base.ref}`);
-    parts.push(`audit log ${logLines} line${logLines === 1 ? '' : 's'}, append-only (${base.newLogLines} new)`);
+    const reverted = base.reverts.length > 0 ? `; below it by reverting ${base.reverts.join(', ')}` : '';
+    parts.push(
+      base.stateChanged
+        ? `changed since ${base.ref} (revision ${base.revision ?? 'none'} there${reverted})`
+        : `unchanged since ${base.ref}`,
+    );
+    parts.push(
+      base.logTracked
+        ? `audit log ${logLines} line${logLines === 1 ? '' : 's'}, append-only (${base.newLogLines} new)`
+        : `audit log ${logLines} line${logLines === 1 ? '' : 's'} valid (a local record, not tracked)`,
+    );
   } else {
     parts.push(`audit log ${logLines} line${logLines === 1 ? '' : 's'} valid`);
   }

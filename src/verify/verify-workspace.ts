@@ -2,14 +2,18 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { ParacleError } from '../errors.js';
+import { isAncestor, listCommitsSince, readBlobIds, readBlobText } from '../git/commit-graph.js';
+import { readIndexEntries } from '../git/index-files.js';
 import { readFileAtRevision } from '../git/revision-files.js';
 import { resolveCommit } from '../git/resolve-revision.js';
 import { findWorktreeTop } from '../git/worktree-files.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
+import { committedRevision } from '../tasks/merge-revision.js';
 import { validateWorkspace, type Problem } from '../validate/validate-workspace.js';
 import { checkAuditLogAppendOnly, checkAuditLogLines } from './audit-log-check.js';
 import { conflictMarkerProblem } from './conflict-markers.js';
-import { baseRevision, checkRevisionNotRewound } from './revision-check.js';
+import { baseRevision, checkRevisionNotRewound, type RevisionCheckInput } from './revision-check.js';
+import { revertedRevs, revertReference, walkRevisionHistory } from './revision-history.js';
 import type { VerifyReport } from './verify-report.js';
 
 /**
@@ -20,8 +24,9 @@ import type { VerifyReport } from './verify-report.js';
  *   1. validate   the state file and every `.parac/` YAML file, as `paracle validate` does
  *   2. markers    no git conflict markers in them, each reported with the way out
  *   3. log        every line of the audit log one JSON entry with the required fields
- *   4. base       (with --base) the state's revision raised if the state changed, and the log
- *                 at the base a prefix of the log now
+ *   4. base       (with --base) the state's revision raised if the state changed, unless only
+ *                 `git revert`s took it down (the branch's history tells, revision-history.ts);
+ *                 and, where the project tracks the audit log, the log at the base a prefix of the log now
  *
  * File names in problems are relative to the repository top (what GitHub annotations need), or to
  * the current directory outside a repository.
@@ -69,11 +74,17 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
         `--base ${options.base}: no such commit in this clone; fetch it first (in GitHub Actions, actions/checkout with fetch-depth: 0)`,
       );
     }
-    const [baseState, baseLog] = await Promise.all([
-      readFileAtRevision(top, 'clean', commit, repoPath(stateFile, top)),
-      readFileAtRevision(top, 'clean', commit, repoPath(logFile, top)),
+    const statePath = repoPath(stateFile, top);
+    const logPath = repoPath(logFile, top);
+    const [baseState, baseLog, logTracked] = await Promise.all([
+      readFileAtRevision(top, 'clean', commit, statePath),
+      readFileAtRevision(top, 'clean', commit, logPath),
+      isTracked(top, logPath),
     ]);
     const stateText = await readTextIfExists(stateFile);
+    const history = needsHistory(baseState, stateText, validation.revision)
+      ? await readRevisionHistory(top, commit, statePath, stateText!, validation.revision!)
+      : undefined;
     problems.push(
       ...checkRevisionNotRewound({
         file: show(stateFile),
@@ -81,16 +92,28 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
         baseText: baseState,
         currentText: stateText,
         currentRevision: validation.revision,
+        history,
       }),
     );
-    problems.push(...checkAuditLogAppendOnly(show(logFile), options.base, baseLog, logText));
+    // The audit log is append-only where the project tracks it (by default it is a local record).
+    if (logTracked) {
+      let logProblems = checkAuditLogAppendOnly(show(logFile), options.base, baseLog, logText);
+      // Lines gone because a revert on the branch undid the commit that appended them are no edit.
+      if (logProblems.length > 0) {
+        const reverted = await readRevertedLogLines(top, commit, logPath);
+        if (reverted.size > 0) logProblems = checkAuditLogAppendOnly(show(logFile), options.base, baseLog, logText, reverted);
+      }
+      problems.push(...logProblems);
+    }
     const stateChanged = baseState !== stateText;
     base = {
       ref: options.base,
       // An unchanged file is not parsed a second time.
       revision: baseState === null ? null : stateChanged ? baseRevision(baseState) : validation.revision,
       stateChanged,
-      newLogLines: Math.max(0, countLines(logText) - countLines(baseLog)),
+      logTracked,
+      newLogLines: logTracked ? Math.max(0, countLines(logText) - countLines(baseLog)) : 0,
+      reverts: (history?.findings.reverts ?? []).map((c) => c.slice(0, 7)),
     };
   }
 
@@ -99,6 +122,70 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
     problems,
     summary: { stateFile: show(stateFile), revision: validation.revision, base, logLines: countLines(logText) },
   };
+}
+
+/** Only a state that changed and whose revision is not above the base's needs its history read. */
+function needsHistory(baseText: string | null, currentText: string | null, current: number | null): boolean {
+  if (baseText === null || currentText === null || current === null || baseText === currentText) return false;
+  const base = baseRevision(baseText);
+  return base !== null && current <= base;
+}
+
+/**
+ * The branch's commits since the base with the state's blob and revision in each (and in the
+ * commits its reverts name), for the revert-or-rewind walk; and whether the working tree's state
+ * went below HEAD's.
+ */
+async function readRevisionHistory(
+  top: string,
+  base: string,
+  statePath: string,
+  workingText: string,
+  workingRevision: number,
+): Promise<NonNullable<RevisionCheckInput['history']>> {
+  const head = await resolveCommit(top, 'clean', 'HEAD');
+  if (head === null) return { baseIsAncestor: false, findings: { problems: [], reverts: [] }, workingTreeLowered: false };
+  const [baseIsAncestor, commits, headText] = await Promise.all([
+    isAncestor(top, 'clean', base, head),
+    listCommitsSince(top, 'clean', base, head),
+    readFileAtRevision(top, 'clean', head, statePath),
+  ]);
+  const revs = [...commits.flatMap((c) => [c.commit, ...c.parents]), ...revertedRevs(commits)];
+  const blobs = await readBlobIds(top, 'clean', revs, statePath);
+  const revisions = new Map<string, number | null>();
+  for (const oid of new Set(blobs.values())) {
+    if (oid !== null) revisions.set(oid, committedRevision(await readBlobText(top, 'clean', oid)));
+  }
+  const headRevision = headText === null ? null : committedRevision(headText);
+  return {
+    baseIsAncestor,
+    findings: walkRevisionHistory({ commits, blobs, revisions }),
+    workingTreeLowered: headText !== workingText && headRevision !== null && workingRevision < headRevision,
+  };
+}
+
+/**
+ * The audit log lines that the branch's `git revert`s removed: for each commit whose message says it
+ * reverts another, the lines its parent's log has and its own does not.
+ */
+async function readRevertedLogLines(top: string, base: string, logPath: string): Promise<Set<string>> {
+  const head = await resolveCommit(top, 'clean', 'HEAD');
+  if (head === null) return new Set();
+  const reverts = (await listCommitsSince(top, 'clean', base, head)).filter((c) => c.parents.length === 1 && revertReference(c.message));
+  const lines = new Set<string>();
+  for (const revert of reverts) {
+    const [before, after] = await Promise.all([
+      readFileAtRevision(top, 'clean', revert.parents[0]!, logPath),
+      readFileAtRevision(top, 'clean', revert.commit, logPath),
+    ]);
+    const kept = new Set((after ?? '').split('\n'));
+    for (const line of (before ?? '').split('\n')) if (line !== '' && !kept.has(line)) lines.add(line);
+  }
+  return lines;
+}
+
+async function isTracked(top: string, path: string): Promise<boolean> {
+  return (await readIndexEntries({ cwd: top, env: 'clean' }, [path])).has(path);
 }
 
 function displayPath(file: string, top: string | null): string {

@@ -13,9 +13,9 @@ import { FIXTURES, tempDir } from './fixtures.js';
  * real `paracle install`, and the real fixture state, changelog and roadmap copied into .parac/.
  * Nothing is committed yet, so a test can make the initial commit itself.
  *
- * The first call builds a template (running `paracle install` once); every repo after that is a copy.
- * A copy points core.hooksPath at its own `.husky/_` again, exactly what `paracle install` would
- * set for a repository in that place, since install makes that path absolute (see install.ts).
+ * The first call builds a template (running `paracle install` once); every repo after that is a
+ * copy, used as it is: install writes only relative paths into git's config (see install.ts), so a
+ * copied repository runs its own hooks and merge driver.
  * The `committed` template's first commit is made on another day than the tests run on (in a time
  * zone whose date differs from the suite's UTC), so no test can depend on the template having been
  * built the same day: a run that crosses midnight is what every run looks like.
@@ -86,12 +86,6 @@ export async function makeTestRepo(options: TestRepoOptions = {}): Promise<TestR
   const source = await templates.get(key)!;
   const dir = tempDir('paracle-repo-');
   cpSync(source, dir, { recursive: true, verbatimSymlinks: true });
-  if (installed) await runGit(['config', 'core.hooksPath', join(dir, '.husky', '_')], { cwd: dir, env: 'clean' });
-  // The merge driver command names the toolkit by absolute path too (see merge-driver-setup.ts).
-  const driver = await runGit(['config', '--get', 'merge.paracle-state.driver'], { cwd: dir, env: 'clean', okExitCodes: [1] });
-  if (driver.exitCode === 0) {
-    await runGit(['config', 'merge.paracle-state.driver', driver.stdout.trim().split(source).join(dir)], { cwd: dir, env: 'clean' });
-  }
   return testRepo(dir);
 }
 

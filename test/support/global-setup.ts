@@ -12,6 +12,11 @@ declare module 'vitest' {
     isolatedHome: string;
     /** The `npm pack` tarball of this checkout and a scratch project that installed it (see packed-package.ts). */
     packed: { tarball: string; project: string };
+    /**
+     * npm's cache as the developer's own npm uses it, which the packed project was installed from:
+     * tests that run npm install under the isolated HOME point npm_config_cache here, so they need no network.
+     */
+    npmCache: string;
   }
 }
 
@@ -32,6 +37,8 @@ export default function setup(project: TestProject): () => void {
   project.provide('isolatedHome', home);
   const packedRoot = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-packed-')));
   project.provide('packed', packAndInstall(PROJECT_ROOT, packedRoot));
+  const cache = spawnSync('npm', ['config', 'get', 'cache'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  project.provide('npmCache', cache.stdout.trim());
   return () => {
     rmSync(home, { recursive: true, force: true });
     rmSync(packedRoot, { recursive: true, force: true });

@@ -17,3 +17,8 @@ export function copyPackedProject(prefix = 'paracle-packed-'): string {
   cpSync(inject('packed').project, dir, { recursive: true, verbatimSymlinks: true });
   return dir;
 }
+
+/** The environment for an npm command run by a test: npm's cache as the packed project was installed from (no network). */
+export function npmEnvironment(): Record<string, string | undefined> {
+  return { npm_config_cache: inject('npmCache'), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+}
