@@ -17,6 +17,8 @@ export { ParacState, CurrentPhase, blockerAddedDate, type Blocker, type Recorded
 export {
   loadState,
   saveState,
+  saveStateReport,
+  type SaveReport,
   updateState,
   updateWithRetry,
   type LoadOptions,

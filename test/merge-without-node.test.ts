@@ -24,7 +24,6 @@ async function divergedBranches(): Promise<PackedRepo> {
     const result = await repo.user(['commit', '-q', '-m', message], { env: NO_HOOKS });
     expect(result.exitCode, result.stderr).toBe(0);
   };
-  await commitAll('the audit log too');
   await repo.git(['checkout', '-q', '-b', 'other']);
   for (const item of ['other: first', 'other: second']) {
     expect((await repo.paracle(['session', 'end', '--complete', item])).exitCode).toBe(0);

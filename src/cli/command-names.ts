@@ -10,6 +10,7 @@ export const COMMAND_NAMES = [
   'lock',
   'log',
   'merge-driver',
+  'remerge',
   'schema',
   'session',
   'status',

@@ -109,6 +109,17 @@ export async function loadState(paracRoot?: string, options: LoadOptions = {}): 
 
 /** Resolves to the revision written. */
 export async function saveState(state: ParacState, paracRoot?: string, options: SaveOptions = {}): Promise<number> {
+  return (await saveStateReport(state, paracRoot, options)).revision;
+}
+
+/** What a save did: the revision written, and whether it merged with a save made since the state was loaded. */
+export interface SaveReport {
+  revision: number;
+  reconciled: boolean;
+}
+
+/** saveState, telling also whether the save reconciled (the revision alone cannot: the high-water mark may skip numbers). */
+export async function saveStateReport(state: ParacState, paracRoot?: string, options: SaveOptions = {}): Promise<SaveReport> {
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   const checkConflict = options.checkConflict ?? true;
@@ -118,7 +129,7 @@ export async function saveState(state: ParacState, paracRoot?: string, options: 
       diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
-      if (options.onConflict === 'reconcile') return saveReconciled(state, root, file, lock, disk);
+      if (options.onConflict === 'reconcile') return { revision: await saveReconciled(state, root, file, lock, disk), reconciled: true };
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
           disk.revision === state.revision
@@ -129,7 +140,7 @@ export async function saveState(state: ParacState, paracRoot?: string, options: 
     const entries = auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned });
     adopt(state, written);
-    return written.revision;
+    return { revision: written.revision, reconciled: false };
   });
 }
 

@@ -11,7 +11,7 @@ import { ParacleError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { auditLogPath } from '../state/paths.js';
 import { today, type ParacState } from '../state/model.js';
-import { loadState, saveState } from '../state/store.js';
+import { loadState, saveStateReport } from '../state/store.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
 import { checkRoadmapAlignment, type RoadmapFinding } from './roadmap-check.js';
@@ -121,11 +121,8 @@ export async function runSync(
       new_value: Object.fromEntries(changes.map((c) => [c.path, c.new])),
     },
   ];
-  // The revision this save writes when no one saved meanwhile (the store writes above the
-  // high-water mark too); anything else means ours was merged into someone else's save.
-  const expected = Math.max(state.revision, await readRevisionHighWater(target.root)) + 1;
-  const revision = await saveState(state, target.root, { timeout: target.timeout, onConflict: 'reconcile' });
-  return { ...report, revision, reconciled: revision !== expected };
+  const saved = await saveStateReport(state, target.root, { timeout: target.timeout, onConflict: 'reconcile' });
+  return { ...report, revision: saved.revision, reconciled: saved.reconciled };
 }
 
 /** Applies the edits that change something; returns those changes. */
