@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { loadState, saveState } from '../dist/index.js';
-import { acquireStateLock } from '../dist/state/lock.js';
+import { acquireStateLock } from '../dist/lock/lock.js';
 import { scaledStateText } from './scaled-state.mjs';
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@
 // extracts a tarball in its own order, which made an mtime comparison pick the slower tree.
 //
 // graceful-fs is replaced by node's own fs in the CLI and hook bundles. proper-lockfile loads it as
-// the default for its `fs` option, which src/state/lock.ts always sets, so it is never called; but
+// the default for its `fs` option, which src/lock/lock.ts always sets, so it is never called; but
 // loading it patches node's fs for the whole process and pulls in the stream modules, a cost paid
 // on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ const common = {
 const startUpBundle = {
   ...common,
   alias: { 'graceful-fs': './scripts/bundle-shims/graceful-fs.cjs' },
-  // The optional flock binding (src/state/flock.ts) ships native code: required from node_modules at
+  // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
   // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
   // require, so node's ESM loader (≈15 ms) does not start on a commit.
   external: ['fs-ext-extra-prebuilt'],

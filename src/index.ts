@@ -12,7 +12,7 @@ export {
   type LockHolder,
 } from './errors.js';
 export { findParacRoot, stateFilePath, auditLogPath } from './state/paths.js';
-export { parseStateText, rewriteYaml, type ParsedState } from './state/document.js';
+export { parseStateText, rewriteYaml, type ParsedState } from './document/document.js';
 export { ParacState, CurrentPhase, blockerAddedDate, type Blocker, type RecordedChange, type StatePath } from './state/model.js';
 export {
   loadState,
@@ -27,7 +27,7 @@ export {
   type RetryOptions,
   type AuditOverride,
   type WrittenState,
-} from './state/store.js';
+} from './store/store.js';
 export {
   logStateChange,
   appendStateChanges,

@@ -15,7 +15,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateWriteError } from '../src/errors.js';
-import { removeOrphanedTempFiles, writeFileAtomic } from '../src/state/atomic-write.js';
+import { removeOrphanedTempFiles, writeFileAtomic } from '../src/fs/atomic-write.js';
 import { type ChildRun, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 

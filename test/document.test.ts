@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { StateParseError } from '../src/errors.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { historyFiles, INVALID_HISTORY_PREFIX, readFixture } from './support/fixtures.js';
 import { basename } from 'node:path';
 

@@ -2,7 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGit } from '../src/git/run-git.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { FIXTURES, tempDir } from './support/fixtures.js';
 import { LOG_REL, STATE_REL, runNode, type RunResult } from './support/git-repo.js';
 import { copyPackedProject } from './support/packed-project.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { tempDir } from './support/fixtures.js';
 import { CLI, STATE_REL, makeTestRepo, runNode, type TestRepo } from './support/git-repo.js';
 

@@ -5,8 +5,8 @@ import { argvAmends, isAmendCommit, type ProcessInfo } from '../src/hooks-run/co
 import { ignoreBlock, paracIgnoreBlock, upsertIgnoreRules } from '../src/hooks-install/ignore-rules.js';
 import { highestRevision, readRevisionHighWater } from '../src/log/revision-high-water.js';
 import { mergeStateTexts } from '../src/merge-driver/merge-state-texts.js';
-import { parseStateText } from '../src/state/document.js';
-import { updateState } from '../src/state/store.js';
+import { parseStateText } from '../src/document/document.js';
+import { updateState } from '../src/store/store.js';
 import { tempDir } from './support/fixtures.js';
 import { CLI, LOG_REL, STATE_REL, makeTestRepo, runNode, testRepo, type TestRepo } from './support/git-repo.js';
 

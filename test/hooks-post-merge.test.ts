@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { LOG_REL, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
 
 /** Many real git commands with hooks per test: generous on a shared, loaded machine. */

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { localDate } from '../src/hooks-run/pre-commit.js';
-import { countWaiters, queueDirFor } from '../src/state/lock-queue.js';
+import { countWaiters, queueDirFor } from '../src/lock/lock-queue.js';
 import { holdStateLock, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 import { CHANGELOG_REL, LOG_REL, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';

@@ -11,8 +11,8 @@ import { preparedScript, withPrepareScript } from '../src/hooks-install/prepare-
 import { colorEnabled, formatOutcome } from '../src/hooks-run/report.js';
 import { isStateScratchPath } from '../src/hooks-run/state-scratch-paths.js';
 import { unifiedDiff } from '../src/hooks-run/unified-diff.js';
-import { scratchPathFor } from '../src/state/scratch-files.js';
-import { lockPathFor } from '../src/state/lock.js';
+import { scratchPathFor } from '../src/fs/scratch-files.js';
+import { lockPathFor } from '../src/lock/lock.js';
 import { addChangelogEntry } from '../src/tasks/changelog.js';
 import { DEFAULT_AREAS, classifyStagedPaths, recentChangesEdits } from '../src/tasks/changes-by-area.js';
 import { committedRevision } from '../src/tasks/merge-revision.js';
@@ -186,7 +186,7 @@ describe('roadmap alignment', () => {
 
 describe('committed revision', () => {
   it('reads the committed revision from the top-level line, as the store would parse it', async () => {
-    const { parseStateText } = await import('../src/state/document.js');
+    const { parseStateText } = await import('../src/document/document.js');
     for (const file of historyFiles()) {
       const text = readFileSync(file, 'utf8');
       if (basename(file).startsWith('05-')) continue; // invalid YAML upstream; the line scan does not care

@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { STATE_REL } from './support/git-repo.js';
 import { makePackedRepo, removeScratchFolders } from './support/packed-repo.js';
 

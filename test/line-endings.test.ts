@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadState, saveState, updateState } from '../src/state/store.js';
+import { loadState, saveState, updateState } from '../src/store/store.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { readFixture, tempParacRoot } from './support/fixtures.js';
 import { CLI } from './support/git-repo.js';

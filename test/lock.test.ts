@@ -4,14 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StateLock } from '../src/state/lock.js';
+import type { StateLock } from '../src/lock/lock.js';
 import { importBuilt } from './support/built.js';
 import { ChildRun, childScript, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 
 // The lock this process takes is the built one the child processes take (one build for both sides).
 const { acquireStateLock, clearLock, lockPathFor, readLockStatus, waitForNoWriter, withStateLock } =
-  await importBuilt<typeof import('../src/state/lock.js')>('state/lock.js');
+  await importBuilt<typeof import('../src/lock/lock.js')>('lock/lock.js');
 const { StateLockError, StateLockHeldError, StateWriteError } = await importBuilt<typeof import('../src/errors.js')>('errors.js');
 type StateLockError = InstanceType<typeof StateLockError>;
 type StateLockHeldError = InstanceType<typeof StateLockHeldError>;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { StateParseError } from '../src/errors.js';
 import { mergeStateTexts } from '../src/merge-driver/merge-state-texts.js';
 import { runMergeDriver } from '../src/merge-driver/run-merge-driver.js';
-import { parseStateText, rewriteYaml } from '../src/state/document.js';
+import { parseStateText, rewriteYaml } from '../src/document/document.js';
 import { HISTORY, INVALID_HISTORY_PREFIX, historyFiles, readFixture, tempDir } from './support/fixtures.js';
 
 /**

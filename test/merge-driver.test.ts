@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, renameSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { updateState } from '../src/state/store.js';
-import { parseStateText } from '../src/state/document.js';
+import { updateState } from '../src/store/store.js';
+import { parseStateText } from '../src/document/document.js';
 import { INVALID_HISTORY_PREFIX, historyFiles, tempDir } from './support/fixtures.js';
 import { LOG_REL, STATE_REL, cloneTestRepo, makeTestRepo, type TestRepo } from './support/git-repo.js';
 

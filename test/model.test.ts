@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { ParacState, today } from '../src/state/model.js';
 import { readFixture } from './support/fixtures.js';
 

@@ -2,7 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGit } from '../src/git/run-git.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { CHANGELOG_REL, STATE_REL } from './support/git-repo.js';
 import { FIXTURES } from './support/fixtures.js';
 import { configureIdentity, makePackedRepo, packedRepoAt, removeLater, removeScratchFolders, scratchDir } from './support/packed-repo.js';

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { STATE_REL } from './support/git-repo.js';
 import { makePackedRepo, type PackedRepo, packedRepoAt, removeScratchFolders, scratchDir } from './support/packed-repo.js';
 

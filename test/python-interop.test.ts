@@ -250,7 +250,7 @@ if (python !== null) {
       writeFileSync(stateFilePath(pyRoot), base);
       writeFileSync(stateFilePath(jsRoot), base);
       await pythonState(['calls', pyRoot, JSON.stringify(calls)]);
-      const { updateState } = await import('../src/state/store.js');
+      const { updateState } = await import('../src/store/store.js');
       await updateState(jsRoot, (state) => {
         for (const [method, ...args] of calls) {
           if (method === 'add_in_progress') state.addInProgress(args[0] as string);
@@ -286,7 +286,7 @@ if (python !== null) {
 
     it("the Python tooling's get_recent_changes and clear_old_changes read our entries", async () => {
       const root = realRoot();
-      const { updateState } = await import('../src/state/store.js');
+      const { updateState } = await import('../src/store/store.js');
       await updateState(root, (s) => s.updateProgress(20));
       await updateState(root, (s) => s.addCompleted('logged'));
       const old = new Date(Date.now() - 40 * 86_400_000);
@@ -348,7 +348,7 @@ if (python !== null) {
 
 describe('the Python lock file', () => {
   it('is the one filelock uses, beside the state file, and is left in place like filelock leaves it', async () => {
-    const { pythonLockPathFor, pythonLockPathsFor } = await import('../src/state/python-lock.js');
+    const { pythonLockPathFor, pythonLockPathsFor } = await import('../src/lock/python-lock.js');
     expect(pythonLockPathFor('/p/.parac/memory/context/current_state.yaml')).toBe('/p/.parac/memory/context/current_state.yaml.lock');
     expect(pythonLockPathFor('/p/state')).toBe('/p/state.yaml.lock');
     expect(pythonLockPathsFor('/a/current_state.yaml', '/shared/current_state.yaml')).toEqual([
@@ -357,7 +357,7 @@ describe('the Python lock file', () => {
     ]);
     expect(pythonLockPathsFor('/a/current_state.yaml', '/shared/state.yaml')).toEqual(['/a/current_state.yaml.lock']);
     const root = realRoot();
-    const { updateState } = await import('../src/state/store.js');
+    const { updateState } = await import('../src/store/store.js');
     await updateState(root, (s) => s.updateProgress(1));
     expect(readFileSync(`${stateFilePath(root)}.lock`, 'utf8')).toBe('');
   });

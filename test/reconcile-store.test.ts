@@ -3,9 +3,9 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateConflictError } from '../src/errors.js';
 import { readAuditLog } from '../src/log/audit-log.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
-import { loadState, saveState } from '../src/state/store.js';
+import { loadState, saveState } from '../src/store/store.js';
 import { addedLines, tempParacRoot } from './support/fixtures.js';
 
 /** saveState(…, { onConflict: 'reconcile' }) on real files in a temp dir, through the real lock. */

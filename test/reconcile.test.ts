@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { StateParseError } from '../src/errors.js';
 import { reconcileStates } from '../src/reconcile/reconcile-states.js';
-import { parseStateText, rewriteYaml } from '../src/state/document.js';
+import { parseStateText, rewriteYaml } from '../src/document/document.js';
 import { ParacState, today } from '../src/state/model.js';
 import { addedLines, historyFiles, INVALID_HISTORY_PREFIX, readFixture } from './support/fixtures.js';
 

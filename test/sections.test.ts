@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
-import { cutTopLevel } from '../src/state/sections.js';
-import { updateState } from '../src/state/store.js';
+import { cutTopLevel } from '../src/document/sections.js';
+import { updateState } from '../src/store/store.js';
 import { readFixture, tempParacRoot } from './support/fixtures.js';
 
 const real = readFixture('current_state.yaml');

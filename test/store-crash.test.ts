@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
-import { lockPathFor } from '../src/state/lock.js';
+import { parseStateText } from '../src/document/document.js';
+import { lockPathFor } from '../src/lock/lock.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { readAuditLog } from '../src/log/audit-log.js';
 import { scaledStateText } from '../bench/scaled-state.mjs';
@@ -149,7 +149,7 @@ describe('store: writers killed with SIGKILL at random moments', () => {
 
     // The next writer (the same build the victims ran) takes over whatever lock the last victim held
     // (at once: the holder is dead), and its save clears the temp files the victims left.
-    const { updateState } = await importBuilt<typeof import('../src/state/store.js')>('state/store.js');
+    const { updateState } = await importBuilt<typeof import('../src/store/store.js')>('store/store.js');
     const state = await updateState(root, (s) => s.setIn(['crash_test', 'survivor'], true), { timeout: 5 });
     expect(state.getIn('crash_test.survivor')).toBe(true);
     expect(state.revision).toBe(revision + 1);

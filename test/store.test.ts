@@ -16,9 +16,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { StateConflictError, StateParseError } from '../src/errors.js';
 import { readAuditLog } from '../src/log/audit-log.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
-import { loadState, saveState, updateState, updateWithRetry } from '../src/state/store.js';
+import { loadState, saveState, updateState, updateWithRetry } from '../src/store/store.js';
 import { today } from '../src/state/model.js';
 import { changedLines, readFixture, tempParacRoot } from './support/fixtures.js';
 

@@ -4,9 +4,9 @@ import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { StateLockError } from '../src/errors.js';
-import { lockPathFor } from '../src/state/lock.js';
+import { lockPathFor } from '../src/lock/lock.js';
 import { stateFilePath } from '../src/state/paths.js';
-import { updateState } from '../src/state/store.js';
+import { updateState } from '../src/store/store.js';
 import { childScript, holdStateLock, stress } from './support/children.js';
 import { REAL_STATE, tempDir } from './support/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAuditLogAppendOnly, checkAuditLogLines } from '../src/verify/audit-log-check.js';
-import { conflictMarkerProblem, findConflictMarkers } from '../src/verify/conflict-markers.js';
+import { conflictMarkerProblem, findConflictMarkers } from '../src/verify/conflict-marker-advice.js';
 import { checkRevisionNotRewound } from '../src/verify/revision-check.js';
 import { githubAnnotation } from '../src/verify/verify-report.js';
 import { readFixture } from './support/fixtures.js';

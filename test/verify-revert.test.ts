@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { revertReference, walkRevisionHistory, type BranchCommit } from '../src/verify/revision-history.js';
 import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_SCHEMA } from '../src/schema/state-schema.js';
-import { parseStateText } from '../src/state/document.js';
+import { parseStateText } from '../src/document/document.js';
 import { checkStateFields } from '../src/validate/state-checks.js';
 import { FIXTURES, INVALID_HISTORY_PREFIX, historyFiles, readFixture, tempDir } from './support/fixtures.js';
 import { CLI, runNode } from './support/git-repo.js';

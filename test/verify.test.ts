@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { updateState } from '../src/state/store.js';
+import { updateState } from '../src/store/store.js';
 import { HISTORY } from './support/fixtures.js';
 import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
 

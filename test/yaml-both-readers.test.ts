@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadState, saveState, updateState } from '../src/state/store.js';
+import { loadState, saveState, updateState } from '../src/store/store.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { tempDir } from './support/fixtures.js';
 import { findPython, plainFromPython, pyYamlRead, PYTHON_MISSING, type PythonValue } from './support/python.js';

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseStateText, rewriteYaml } from '../src/state/document.js';
-import { alignSequences } from '../src/state/yaml-rewrite.js';
+import { parseStateText, rewriteYaml } from '../src/document/document.js';
+import { alignSequences } from '../src/document/yaml-rewrite.js';
 import { addedLines, changedLines, historyFiles, INVALID_HISTORY_PREFIX, readFixture } from './support/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadState, saveState } from '../../dist/index.js';
-import { forgetFlockChoice } from '../../dist/state/flock.js';
-import { acquireStateLock } from '../../dist/state/lock.js';
+import { forgetFlockChoice } from '../../dist/lock/flock.js';
+import { acquireStateLock } from '../../dist/lock/lock.js';
 
 const exec = promisify(execFile);
 export const title = 'python lock';

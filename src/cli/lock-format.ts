@@ -1,5 +1,5 @@
 import type { LockHolder } from '../errors.js';
-import type { LockStatus } from '../state/lock.js';
+import type { LockStatus } from '../lock/lock.js';
 
 /** `paracle lock status` for people: one line. */
 export function describeLockStatus(status: LockStatus, options: { hint?: boolean } = {}): string {

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('free, held (holder pid, host, command, age) or stale')
     .action(async (_options: unknown, command: Command) => {
       const { commandContext } = await import('./command-context.js');
-      const { readLockStatus } = await import('../state/lock.js');
+      const { readLockStatus } = await import('../lock/lock.js');
       const { describeLockStatus } = await import('./lock-format.js');
       const context = commandContext(command);
       const status = await readLockStatus(context.stateFile);
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--force', 'take the lock from a live holder (its write is abandoned before it lands)')
     .action(async (options: { force?: boolean }, command: Command) => {
       const { commandContext } = await import('./command-context.js');
-      const { clearLock } = await import('../state/lock.js');
+      const { clearLock } = await import('../lock/lock.js');
       const { describeLockStatus } = await import('./lock-format.js');
       const context = commandContext(command);
       let found: Awaited<ReturnType<typeof clearLock>>;

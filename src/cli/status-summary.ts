@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseStateText, type ParsedState } from '../state/document.js';
-import { readSections } from '../state/sections.js';
+import { parseStateText, type ParsedState } from '../document/document.js';
+import { readSections } from '../document/sections.js';
 
 /**
  * Reading just what `paracle status` shows. A cold process spends most of its time parsing YAML

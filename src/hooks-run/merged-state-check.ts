@@ -1,6 +1,6 @@
 import { StateParseError } from '../errors.js';
-import { firstConflictMarker } from '../state/conflict-markers.js';
-import { parseStateText } from '../state/document.js';
+import { firstConflictMarker } from '../document/find-conflict-markers.js';
+import { parseStateText } from '../document/document.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 
 /**

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
-import { parseStateText } from '../state/document.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
-import { withStateLock } from '../state/lock.js';
-import { loadState, timeoutMs, updateState, type WrittenState } from '../state/store.js';
-import { rewriteYaml } from '../state/yaml-rewrite.js';
+import { parseStateText } from '../document/document.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { withStateLock } from '../lock/lock.js';
+import { loadState, timeoutMs, updateState, type WrittenState } from '../store/store.js';
+import { rewriteYaml } from '../document/yaml-rewrite.js';
 import { describeAreaChanges } from '../tasks/changes-by-area.js';
 import { applyStateEdits, changedTopLevelKeys, withRevision, type StateEdit } from '../tasks/state-edits.js';
 import type { HookContext } from './hook-context.js';

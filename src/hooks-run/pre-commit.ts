@@ -122,7 +122,7 @@ async function refuseStagedConflictMarkers(context: HookContext, status: Working
   const target = { cwd: context.topLevel, env: 'hook' as const };
   const entry = (await readIndexEntries(target, [repoPath])).get(repoPath);
   if (entry === undefined) return;
-  const { conflictMarkerProblem } = await import('../verify/conflict-markers.js');
+  const { conflictMarkerProblem } = await import('../verify/conflict-marker-advice.js');
   const problem = conflictMarkerProblem(repoPath, await readBlob(target, entry.oid), 'state');
   if (problem) throw new HookRefusedError(`${problem.file}:${problem.line}:${problem.column}: ${problem.message}`);
 }

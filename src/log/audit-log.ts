@@ -2,8 +2,8 @@ import type { Stats } from 'node:fs';
 import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateWriteError } from '../errors.js';
-import { removeOrphanedTempFiles, writeFileAtomic } from '../state/atomic-write.js';
-import { withStateLock, type StateLock } from '../state/lock.js';
+import { removeOrphanedTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
+import { withStateLock, type StateLock } from '../lock/lock.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
 import {
   auditTimestamp,

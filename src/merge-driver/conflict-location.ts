@@ -1,6 +1,6 @@
 import { canonicalJson } from '../reconcile/merge-list.js';
 import type { MergeConflict, MergePath } from '../reconcile/merge-data.js';
-import { isRecord } from '../state/plain-data.js';
+import { isRecord } from '../document/plain-data.js';
 
 /**
  * Where a conflict reported by the merge sits in the merged data, and how to put back the value

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { reconcileStates } from '../reconcile/reconcile-states.js';
-import { parseStateText, rewriteYaml } from '../state/document.js';
+import { parseStateText, rewriteYaml } from '../document/document.js';
 import { locateConflict, withPutBackValues } from './conflict-location.js';
-import { markConflicts, type ConflictBlock } from './conflict-markers.js';
+import { markConflicts, type ConflictBlock } from './render-conflict-markers.js';
 
 /**
  * The merge git asks the driver for: the common ancestor, the current branch's file (git's %A,

@@ -8,12 +8,12 @@ import { readFileAtRevision } from '../git/revision-files.js';
 import { findWorktreeTop } from '../git/worktree-files.js';
 import { appendStateChanges } from '../log/audit-log.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
-import { parseStateText, rewriteYaml } from '../state/document.js';
-import { withStateLock } from '../state/lock.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { parseStateText, rewriteYaml } from '../document/document.js';
+import { withStateLock } from '../lock/lock.js';
 import { stateFilePath } from '../state/paths.js';
 import { withRevision } from '../state/revision.js';
-import { timeoutMs } from '../state/store.js';
+import { timeoutMs } from '../store/store.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import { mergeStateTexts } from './merge-state-texts.js';
 

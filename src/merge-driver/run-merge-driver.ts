@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mergeFilesAsText } from '../git/merge-file.js';
-import { DRIVER_LINE_MERGE_LABEL } from './conflict-markers.js';
+import { DRIVER_LINE_MERGE_LABEL } from './render-conflict-markers.js';
 import { mergeStateTexts, type StateMergeResult } from './merge-state-texts.js';
 
 type StateMergeRevisions = StateMergeResult['revision'];

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { mergeLists } from './merge-list.js';
-import { defineData, isRecord } from '../state/plain-data.js';
+import { defineData, isRecord } from '../document/plain-data.js';
 
 /**
  * Three-way merge of plain YAML data: `base` is what both writers started from, `ours` what the

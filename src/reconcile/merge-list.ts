@@ -1,4 +1,4 @@
-import { isRecord } from '../state/plain-data.js';
+import { isRecord } from '../document/plain-data.js';
 import { ABSENT, mergeValue, type MergeContext, type MergePath } from './merge-data.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Document } from 'yaml';
-import { parseStateText, rewriteYaml } from '../state/document.js';
+import { parseStateText, rewriteYaml } from '../document/document.js';
 import { mergeData, type MergeConflict } from './merge-data.js';
 
 /**

@@ -4,7 +4,7 @@ import { BLOCKER_SEVERITIES } from '../validate/state-checks.js';
  * JSON Schema (draft-07, the draft editors' YAML plugins support best) of
  * `.parac/memory/context/current_state.yaml`, printed by `paracle schema` so an editor can check the
  * file as it is typed. It states what `paracle validate` checks (src/validate/state-checks.ts and
- * the revision rule of src/state/document.ts), no more: a file the schema accepts is one validate
+ * the revision rule of src/document/document.ts), no more: a file the schema accepts is one validate
  * accepts, and the many keys no tool knows about are allowed. test/verify-schema.test.ts holds the
  * two to the same verdict on the real files and on broken variants of them.
  */

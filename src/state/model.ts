@@ -1,5 +1,5 @@
-import type { ParsedState } from './document.js';
-import { defineData, isRecord } from './plain-data.js';
+import type { ParsedState } from '../document/document.js';
+import { defineData, isRecord } from '../document/plain-data.js';
 
 /**
  * The state as the program sees it: a typed view over the plain data of the whole file. Only the

@@ -1,4 +1,4 @@
-import { copyMapping, defineData } from './plain-data.js';
+import { copyMapping, defineData } from '../document/plain-data.js';
 
 /**
  * Where `revision` goes in the data written: its own place when the file has one, else right after

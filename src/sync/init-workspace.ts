@@ -5,11 +5,11 @@ import { Document, isScalar, visit } from 'yaml';
 import { ParacleError } from '../errors.js';
 import { paracIgnoreBlock, upsertIgnoreRules } from '../hooks-install/ignore-rules.js';
 import { appendStateChanges } from '../log/audit-log.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
-import { withStateLock } from '../state/lock.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { withStateLock } from '../lock/lock.js';
 import { today } from '../state/model.js';
 import { stateFilePath } from '../state/paths.js';
-import { timeoutMs } from '../state/store.js';
+import { timeoutMs } from '../store/store.js';
 
 /**
  * A starting workspace: `.parac/memory/context/current_state.yaml` at revision 0, shaped like the

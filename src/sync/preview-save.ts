@@ -1,5 +1,5 @@
 import { Document } from 'yaml';
-import { rewriteYaml } from '../state/document.js';
+import { rewriteYaml } from '../document/document.js';
 import type { ParacState } from '../state/model.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { statePhaseId } from '../tasks/roadmap-alignment.js';
-import { isRecord } from '../state/plain-data.js';
+import { isRecord } from '../document/plain-data.js';
 
 /**
  * Roadmap alignment for `paracle sync`: does the state agree with `.parac/roadmap/roadmap.yaml`?

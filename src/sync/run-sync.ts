@@ -11,7 +11,7 @@ import { ParacleError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { auditLogPath } from '../state/paths.js';
 import { today, type ParacState } from '../state/model.js';
-import { loadState, saveStateReport } from '../state/store.js';
+import { loadState, saveStateReport } from '../store/store.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
 import { checkRoadmapAlignment, type RoadmapFinding } from './roadmap-check.js';

@@ -47,7 +47,7 @@ export async function runSessionEnd(context: CommandContext, options: SessionEnd
   if (!existsSync(context.stateFile)) throw missingState(context.stateFile);
 
   if (options.dryRun) {
-    const { loadState } = await import('../state/store.js');
+    const { loadState } = await import('../store/store.js');
     const { previewSave } = await import('./preview-save.js');
     const { unifiedDiff } = await import('../hooks-run/unified-diff.js');
     const state = await loadState(context.root, { timeout: context.timeout });
@@ -61,7 +61,7 @@ export async function runSessionEnd(context: CommandContext, options: SessionEnd
     return;
   }
 
-  const { updateState } = await import('../state/store.js');
+  const { updateState } = await import('../store/store.js');
   // One entry for the whole session; filled in by mutate (the store reads it after mutate has run).
   const audit: { changeType: string; description: string; [extra: string]: unknown } = {
     changeType: 'session_end',

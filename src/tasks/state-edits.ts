@@ -1,4 +1,4 @@
-import { copyMapping, defineData as define, isRecord as isMapping } from '../state/plain-data.js';
+import { copyMapping, defineData as define, isRecord as isMapping } from '../document/plain-data.js';
 
 export { withRevision } from '../state/revision.js';
 

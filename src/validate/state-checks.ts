@@ -1,4 +1,4 @@
-import { isRecord } from '../state/plain-data.js';
+import { isRecord } from '../document/plain-data.js';
 
 /**
  * The types of the state file's known fields. The file has many keys no tool knows about; those are

@@ -2,10 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { StateParseError } from '../errors.js';
-import { parseStateText } from '../state/document.js';
+import { parseStateText } from '../document/document.js';
 import { stateFilePath } from '../state/paths.js';
 import { checkStateFields, type ValuePath } from './state-checks.js';
-import { firstConflictMarker } from '../state/conflict-markers.js';
+import { firstConflictMarker } from '../document/find-conflict-markers.js';
 
 /**
  * `paracle validate`: the state file must parse as a state (no conflict markers, valid YAML, a

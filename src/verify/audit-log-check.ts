@@ -1,7 +1,7 @@
 import { AuditEntryError } from '../errors.js';
 import { validateStateChange, writtenByPythonTooling, type StateChangeEntry } from '../log/audit-entry.js';
 import type { Problem } from '../validate/validate-workspace.js';
-import { conflictMarkerProblem, findConflictMarkers } from './conflict-markers.js';
+import { conflictMarkerProblem, findConflictMarkers } from './conflict-marker-advice.js';
 
 /**
  * Checks of `.parac/memory/logs/state_changes.jsonl`, pure (texts in, problems out):

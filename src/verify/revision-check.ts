@@ -1,5 +1,5 @@
 import { StateParseError } from '../errors.js';
-import { parseStateText } from '../state/document.js';
+import { parseStateText } from '../document/document.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import type { Problem } from '../validate/validate-workspace.js';
 import type { RevisionHistory } from './revision-history.js';

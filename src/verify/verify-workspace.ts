@@ -11,7 +11,7 @@ import { auditLogPath, stateFilePath } from '../state/paths.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import { validateWorkspace, type Problem } from '../validate/validate-workspace.js';
 import { checkAuditLogAppendOnly, checkAuditLogLines } from './audit-log-check.js';
-import { conflictMarkerProblem } from './conflict-markers.js';
+import { conflictMarkerProblem } from './conflict-marker-advice.js';
 import { baseRevision, checkRevisionNotRewound, type RevisionCheckInput } from './revision-check.js';
 import { revertedRevs, revertReference, walkRevisionHistory } from './revision-history.js';
 import type { VerifyReport } from './verify-report.js';

@@ -1,5 +1,5 @@
 // Replaces a file N times with self-checking contents of varying size. argv: <file> <count>
-import { writeFileAtomic } from '../../dist/state/atomic-write.js';
+import { writeFileAtomic } from '../../dist/fs/atomic-write.js';
 
 const [file, countText] = process.argv.slice(2);
 const count = Number(countText);

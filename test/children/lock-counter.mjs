@@ -3,7 +3,7 @@
 // Prints one JSON line: { timeouts, done, maxWaitMs }.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { withStateLock } from '../../dist/state/lock.js';
+import { withStateLock } from '../../dist/lock/lock.js';
 
 const [stateFile, counterFile, iterationsText, configText = '{}'] = process.argv.slice(2);
 const config = JSON.parse(configText);

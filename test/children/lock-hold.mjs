@@ -3,7 +3,7 @@
 // With `appendTo`, it appends `label` to that file while holding the lock and releases at once (queue order tests).
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { acquireStateLock } from '../../dist/state/lock.js';
+import { acquireStateLock } from '../../dist/lock/lock.js';
 
 const [stateFile, configText = '{}'] = process.argv.slice(2);
 const config = JSON.parse(configText);

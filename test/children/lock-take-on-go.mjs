@@ -1,7 +1,7 @@
 // Takes and releases the state lock each time it reads `go` on stdin; prints `ok` or `error <code> <message>`.
 // argv: <stateFile>
 import { createInterface } from 'node:readline';
-import { acquireStateLock } from '../../dist/state/lock.js';
+import { acquireStateLock } from '../../dist/lock/lock.js';
 
 const [stateFile] = process.argv.slice(2);
 process.stdout.write('ready\n');

@@ -1,8 +1,8 @@
-import { DRIVER_LINE_MERGE_LABEL } from '../merge-driver/conflict-markers.js';
-import { findConflictMarkers } from '../state/conflict-markers.js';
+import { DRIVER_LINE_MERGE_LABEL } from '../merge-driver/render-conflict-markers.js';
+import { findConflictMarkers } from '../document/find-conflict-markers.js';
 import type { Problem } from '../validate/validate-workspace.js';
 
-export { findConflictMarkers, type ConflictMarker } from '../state/conflict-markers.js';
+export { findConflictMarkers, type ConflictMarker } from '../document/find-conflict-markers.js';
 
 /**
  * git conflict markers left in `.parac/` files, with the way out for each kind of file. The state

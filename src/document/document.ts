@@ -1,6 +1,6 @@
 import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
 import { StateParseError } from '../errors.js';
-import { firstConflictMarker } from './conflict-markers.js';
+import { firstConflictMarker } from './find-conflict-markers.js';
 import { rememberTokens } from './cst-cache.js';
 
 export { rewriteYaml } from './yaml-rewrite.js';

@@ -1,6 +1,6 @@
 import { linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import type { LockHolder } from '../errors.js';
-import { currentHost, probeProcess } from './process-identity.js';
+import { currentHost, probeProcess } from '../fs/process-identity.js';
 
 /**
  * The lock is a small file holding the holder record as JSON. proper-lockfile drives it (its `mkdir` and

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { currentHost, hostTag, ownProcessStartTime, probeProcess } from './process-identity.js';
+import { currentHost, hostTag, ownProcessStartTime, probeProcess } from '../fs/process-identity.js';
 
 /**
  * The waiting line for the state lock: a folder of empty ticket files whose names sort in arrival order

@@ -25,11 +25,11 @@ import {
   type QueueTicket,
   type TicketOwner,
 } from './lock-queue.js';
-import { currentHost, ownProcessStartTime, probeProcess } from './process-identity.js';
+import { currentHost, ownProcessStartTime, probeProcess } from '../fs/process-identity.js';
 import { acquirePythonLocks, type PythonLockHold } from './python-lock.js';
-import { scratchPathFor } from './scratch-files.js';
-import { symlinkTarget } from './symlink-target.js';
-import { removeOrphanedTempFiles } from './atomic-write.js';
+import { scratchPathFor } from '../fs/scratch-files.js';
+import { symlinkTarget } from '../fs/symlink-target.js';
+import { removeOrphanedTempFiles } from '../fs/atomic-write.js';
 
 /**
  * The state file's write lock: a proper-lockfile lock at `<state file>.paracle-lock` (a small file holding

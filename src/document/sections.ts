@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseStateText, type ParsedState } from './document.js';
-import { firstConflictMarker } from './conflict-markers.js';
+import { firstConflictMarker } from './find-conflict-markers.js';
 import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions } from './yaml-rewrite.js';
 
 /**

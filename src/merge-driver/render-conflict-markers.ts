@@ -1,5 +1,5 @@
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
-import { rewriteYaml } from '../state/document.js';
+import { rewriteYaml } from '../document/document.js';
 import type { MergePath } from '../reconcile/merge-data.js';
 import { formatMergePath, REMOVED, withPutBackValues, type LocatedConflict } from './conflict-location.js';
 import { diffHunks, type Hunk } from '../text/line-diff.js';
