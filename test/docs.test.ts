@@ -56,8 +56,11 @@ function headingAnchors(text: string): Set<string> {
 /** Relative link targets in a Markdown text: `[text](target)` outside code, not URLs. */
 function relativeLinks(text: string): string[] {
   const targets: string[] = [];
-  for (const line of proseLines(text)) {
-    const withoutCode = line.replace(/`[^`]*`/g, '``');
+  // Paragraph by paragraph: a code span may wrap onto the next line.
+  for (const paragraph of proseLines(text)
+    .join('\n')
+    .split(/\n\s*\n/)) {
+    const withoutCode = paragraph.replace(/`[^`]*`/g, '``');
     for (const match of withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
       const target = match[1]!;
       if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
@@ -157,7 +160,8 @@ describe('relative links in README.md and docs/*.md', () => {
       '# Title: with `code`',
       '[ok](#title-with-code) [ok](docs/commands.md#exit-codes) [ok](LICENSE) [url](https://example.com/x.md)',
       '[gone](docs/no-such-file.md) [gone](docs/commands.md#no-such-heading) [gone](#nope)',
-      '`[code](not-a-link.md)`',
+      '`[code](not-a-link.md)` and a span that `wraps',
+      'onto [the next](line.md) line`',
       '```md',
       '[fenced](also-not-a-link.md)',
       '```',
