@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -87,14 +87,27 @@ function procStartTime(pid: number): string {
   return fields[19] ?? '';
 }
 
-/** Writes a lock as another process would have left it (the on-disk format: one JSON record). */
+/**
+ * Writes a lock as another process would have left it (the on-disk format: proper-lockfile's folder
+ * holding one `holder-<token>.json` record).
+ */
 function plantLock(file: string, record: Record<string, unknown>, mtime?: Date): void {
   const lockPath = lockPathFor(file);
-  writeFileSync(
-    lockPath,
-    JSON.stringify({ command: 'planted', startedAt: new Date().toISOString(), token: 'planted-token', staleMs: 10_000, ...record }),
-  );
+  const full = { command: 'planted', startedAt: new Date().toISOString(), token: 'planted-token', staleMs: 10_000, ...record };
+  mkdirSync(lockPath);
+  writeFileSync(join(lockPath, `holder-${String(full.token)}.json`), JSON.stringify(full));
   if (mtime) utimesSync(lockPath, mtime, mtime);
+}
+
+/** The records in the lock folder (file names and parsed contents), read without the code under test. */
+function lockRecords(file: string): Array<{ name: string; record: Record<string, unknown> }> {
+  try {
+    return readdirSync(lockPathFor(file))
+      .filter((name) => /^holder-.+\.json$/.test(name))
+      .map((name) => ({ name, record: JSON.parse(readFileSync(join(lockPathFor(file), name), 'utf8')) as Record<string, unknown> }));
+  } catch {
+    return [];
+  }
 }
 
 function counterJob(file: string, counterFile: string, iterations: number, config: Record<string, unknown> = {}): ChildRun {
@@ -120,9 +133,11 @@ describe('taking and releasing the lock', () => {
 
     const lock = await acquireStateLock(file, { command: 'paracle test' });
     expect(lockPathFor(file)).not.toBe(pythonLock);
-    // The lock is one small file holding the holder record (see lock-record.ts).
-    expect(lstatSync(lockPathFor(file)).isFile()).toBe(true);
-    expect(JSON.parse(readFileSync(lockPathFor(file), 'utf8'))).toMatchObject({
+    // The lock is proper-lockfile's folder with the holder record inside (see lock-record.ts).
+    expect(lstatSync(lockPathFor(file)).isDirectory()).toBe(true);
+    const records = lockRecords(file);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.record).toMatchObject({
       pid: process.pid,
       host: hostname(),
       command: 'paracle test',
@@ -335,7 +350,7 @@ describe('waiting for a held lock', () => {
       plantLock(file, { pid: other.pid, host: hostname(), processStart: procStartTime(other.pid), staleMs: 60_000 });
       expect((await readLockStatus(file)).state).toBe('held');
       await expect(acquireStateLock(file, { staleMs: 60_000, timeoutMs: 300 })).rejects.toBeInstanceOf(StateLockError);
-      expect(readFileSync(lockPathFor(file), 'utf8')).toContain('planted-token');
+      expect(lockRecords(file).map((r) => r.record.token)).toEqual(['planted-token']);
     });
   });
 
@@ -365,7 +380,7 @@ describe('a lock compromised while held', () => {
     const { file } = stateDir();
     const run = holder(file, { staleMs: 2_000 });
     await run.waitForLine(/^locked /);
-    unlinkSync(lockPathFor(file));
+    rmSync(lockPathFor(file), { recursive: true });
     run.send('wait-compromised'); // proper-lockfile's refresh runs every second at this stale period
     await run.waitForLine(/^compromised /, 10_000);
     run.send('assert');
@@ -398,7 +413,7 @@ describe('a lock compromised while held', () => {
   it('in this process: assertHeld throws and compromised is set; release leaves the new lock alone', async () => {
     const { file } = stateDir();
     const lock = await acquireStateLock(file);
-    unlinkSync(lockPathFor(file));
+    rmSync(lockPathFor(file), { recursive: true });
     expect(() => lock.assertHeld()).toThrowError(/abandoned/);
     expect(lock.compromised).toBeInstanceOf(Error);
     const next = await acquireStateLock(file, { timeoutMs: 1_000 });
@@ -422,11 +437,8 @@ function blockUntil(condition: () => boolean, what: string, timeoutMs = 20_000):
 }
 
 function lockHolderPid(file: string): number | null {
-  try {
-    return (JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return null; // between holds
-  }
+  const pid = lockRecords(file)[0]?.record.pid;
+  return typeof pid === 'number' ? pid : null; // null between holds
 }
 
 describe('readers', () => {
