@@ -316,6 +316,49 @@ describe('waiting for a held lock', () => {
     console.log(`lock takeover race: ${rounds} rounds × ${takers.length} processes took over a dead holder’s lock at once, no failure`);
   }, 600_000);
 
+  it('takes over a lock folder left without a holder record (its taker killed before writing one) after 2 s', async () => {
+    const { dir, file } = stateDir();
+    const before = readdirSync(dir).sort();
+    mkdirSync(lockPathFor(file));
+    // Killed between writing its temp record and renaming it into place.
+    writeFileSync(join(lockPathFor(file), '.holder-killed.tmp'), '{"pid":');
+    // Just made, it may be a live taker about to write its record: not taken over yet.
+    expect((await readLockStatus(file)).state).toBe('held');
+    const lock = await acquireStateLock(file, { timeoutMs: 15_000 });
+    expect(lock.holder.pid).toBe(process.pid);
+    await lock.release();
+    expect(readdirSync(dir).sort()).toEqual(withPythonLockFile(before));
+  });
+
+  it('lets waiters sleep: two waiters use little CPU over 2 s behind a holder', async () => {
+    // CPU time, not wall-clock time: a loaded machine delays a waiter but does not make it use more CPU
+    // per wake-up. Waiters that polled every 2 ms (first in line) and 12 ms (behind) used 80–240 ms over
+    // these 2 s here (4–12 %); sleeping ones wake on a change or every 0.5–1 s and used 1–17 ms. The bound,
+    // 60 ms each (3 %), leaves room for a slow, busy machine and still fails a polling waiter.
+    const { file } = stateDir();
+    const waiters = [child('lock-wait-cpu.mjs', [file]), child('lock-wait-cpu.mjs', [file])];
+    await Promise.all(waiters.map((w) => w.waitForLine('ready')));
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    for (const waiter of waiters) {
+      waiter.send('go');
+      await until(() => hasTicketOf(file, waiter.pid), 'the waiter is in line');
+    }
+    await sleep(300);
+    for (const waiter of waiters) waiter.send('mark');
+    await sleep(2000);
+    for (const waiter of waiters) waiter.send('mark');
+    await sleep(100);
+    run.send('release');
+    await run.waitForLine('released');
+    for (const waiter of waiters) {
+      const result = JSON.parse(await waiter.waitForLine(/^\{/, 30_000)) as { marks: Array<{ cpuMs: number; atMs: number }> };
+      const [from, to] = result.marks;
+      expect(to!.atMs - from!.atMs).toBeGreaterThan(1500);
+      expect(to!.cpuMs - from!.cpuMs, `CPU ms used by waiter ${waiter.pid} over ${Math.round(to!.atMs - from!.atMs)} ms`).toBeLessThan(60);
+    }
+  });
+
   it('skips a waiter that was killed while in line', async () => {
     const { dir, file } = stateDir();
     const first = holder(file);
@@ -568,5 +611,6 @@ describe('lock status and clearing', () => {
 
 // The child scripts exist (a renamed script would otherwise surface as a confusing spawn error).
 it('has its child scripts', () => {
-  for (const name of ['lock-hold.mjs', 'lock-counter.mjs', 'lock-take-on-go.mjs']) expect(existsSync(childScript(name))).toBe(true);
+  for (const name of ['lock-hold.mjs', 'lock-counter.mjs', 'lock-take-on-go.mjs', 'lock-wait-cpu.mjs'])
+    expect(existsSync(childScript(name))).toBe(true);
 });

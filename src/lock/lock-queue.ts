@@ -13,9 +13,18 @@ import { currentHost, hostTag, ownProcessStartTime, probeProcess } from '../fs/p
  * that have not been refreshed within the stale period, are removed by whoever is behind them.
  */
 
-/** How often a waiter touches its ticket to show it is still waiting. */
-export const TICKET_REFRESH_MS = 500;
-const MIN_TICKET_STALE_MS = 2000;
+/**
+ * How often a waiter touches its ticket to show it is still waiting: seldom, since every touch wakes
+ * each waiter watching the line, and well inside the time after which a ticket not touched is dropped.
+ */
+export const TICKET_REFRESH_MS = 2500;
+/** A waiter woken a little early refreshes anyway, rather than wait for its next wake-up. */
+const REFRESH_EARLY_MS = 250;
+/**
+ * A ticket not touched for this long (or the lock's stale period, if longer) is dropped. Tickets of this
+ * host are dropped at once when their process is gone; this is for other hosts sharing the folder.
+ */
+const MIN_TICKET_STALE_MS = 10_000;
 
 const TICKET_PATTERN = /^(\d{17})\.(\d{10})\.(\d+)\.([0-9a-f]{8})\.(\d{6,})\.ticket$/;
 
@@ -129,7 +138,7 @@ export function leaveQueue(ticket: QueueTicket): void {
 
 /** Keeps the ticket visibly alive; puts it back (same place in line) if another waiter removed it as stale. */
 export function refreshTicket(ticket: QueueTicket, now = Date.now()): void {
-  if (now - ticket.refreshedAt < TICKET_REFRESH_MS) return;
+  if (now - ticket.refreshedAt < TICKET_REFRESH_MS - REFRESH_EARLY_MS) return;
   try {
     const time = new Date(now);
     utimesSync(ticket.path, time, time);

@@ -72,11 +72,11 @@ export const DEFAULT_STALE_MS = 10_000;
 const MIN_STALE_MS = 2000;
 /**
  * With a watch in place, waiters look again on every relevant change and otherwise this seldom: the
- * first in line to notice a holder killed outright (no file changes then), those behind to keep their
- * tickets fresh (lock-queue.ts refreshes every 500 ms) and notice a waiter ahead that was killed.
+ * first in line to notice a holder killed outright (no file changes then), those behind to notice a
+ * waiter ahead that was killed and to keep their tickets fresh (every TICKET_REFRESH_MS).
  */
-const FALLBACK_FIRST_MS = 250;
-const FALLBACK_BEHIND_MS = 500;
+const FALLBACK_FIRST_MS = 500;
+const FALLBACK_BEHIND_MS = 1000;
 /** Without a watch (none could be made), waiters poll, those behind more slowly: they only wait to move up. */
 const POLL_FIRST_MS = 10;
 const POLL_BEHIND_MS = 50;
