@@ -155,11 +155,18 @@ function isTicketAbandoned(path: string, owner: TicketOwner, start: string, stal
   return now - stat.mtimeMs > Math.max(staleMs, MIN_TICKET_STALE_MS);
 }
 
+/** A live ticket ahead of another in line: whose it is, and where (to watch it). */
+export interface TicketAhead {
+  owner: TicketOwner;
+  path: string;
+}
+
 /**
- * The owner of the first live ticket ahead of `ticket`, or null when `ticket` is first in line. Abandoned
- * tickets met on the way are removed; `ticket` itself is put back if it went missing.
+ * The first live ticket ahead of `ticket` (`from: 'front'`), or the one just ahead of it (`'behind'`), or
+ * null when `ticket` is first in line. Abandoned tickets met on the way are removed; `ticket` itself
+ * is put back if it went missing.
  */
-export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOwner | null {
+export function liveTicketAhead(ticket: QueueTicket, staleMs: number, from: 'front' | 'behind'): TicketAhead | null {
   let names: string[];
   try {
     names = readdirSync(ticket.queueDir);
@@ -168,13 +175,14 @@ export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOw
   }
   if (!names.includes(ticket.name)) createTicketFile(ticket);
   const ahead = names.filter((name) => isTicketName(name) && name < ticket.name).sort();
+  if (from === 'behind') ahead.reverse();
   const now = Date.now();
   for (const name of ahead) {
     const owner = parseTicketOwner(name);
     if (!owner) continue;
     const start = TICKET_PATTERN.exec(name)?.[3] ?? '0';
     const path = join(ticket.queueDir, name);
-    if (!isTicketAbandoned(path, owner, start, staleMs, now)) return owner;
+    if (!isTicketAbandoned(path, owner, start, staleMs, now)) return { owner, path };
     try {
       unlinkSync(path);
     } catch {
@@ -182,6 +190,11 @@ export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOw
     }
   }
   return null;
+}
+
+/** The owner of the first live ticket ahead of `ticket`, or null when `ticket` is first in line. */
+export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOwner | null {
+  return liveTicketAhead(ticket, staleMs, 'front')?.owner ?? null;
 }
 
 /** How many live-looking tickets are in line (for messages; does not clean). */

@@ -20,29 +20,30 @@ export class LockWakeup {
   }
 
   /**
-   * Watches `folder` for changes `relevant` says matter, replacing an earlier watch. A change from the moment
-   * this returns wakes the next `sleep`. True when a new watch was made: look at the lock again before
-   * sleeping, since a change just before it went unseen.
+   * Watches `path` (a folder or a file) for changes `relevant` says matter, replacing an earlier watch. A
+   * change from the moment this returns wakes the next `sleep`. True when a new watch was made: look at
+   * the lock again before sleeping, since a change just before it went unseen. False when `path` is
+   * watched already, or when no watch could be made (`path` gone, out of watches: the caller polls and
+   * asks again next time).
    */
-  watch(folder: string, relevant: (event: WatchEventType, name: string | null) => boolean): boolean {
-    if (this.#watched === folder) return false;
+  watch(path: string, relevant: (event: WatchEventType, name: string | null) => boolean): boolean {
+    if (this.#watched === path) return false;
     this.#closeWatcher();
-    this.#watched = folder;
     try {
-      const watcher = watch(folder, { persistent: false }, (event, name) => {
+      const watcher = watch(path, { persistent: false }, (event, name) => {
         if (relevant(event, name)) this.#signal();
       });
-      // A watched folder removed (the queue folder, by the last waiter) ends the watch: poll until rewatched.
+      // A watched path removed ends the watch: wake up and look.
       watcher.on('error', () => {
         if (this.#watcher === watcher) this.#closeWatcher();
         this.#signal();
       });
       this.#watcher = watcher;
+      this.#watched = path;
+      return true;
     } catch {
-      // Out of watches (ENOSPC), a missing folder: the caller's poll still works.
-      this.#watcher = null;
+      return false;
     }
-    return true;
   }
 
   /** Resolves at the next relevant change since the last sleep, or after `ms`. */

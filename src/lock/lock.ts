@@ -18,6 +18,7 @@ import {
   countWaiters,
   firstWaiterAhead,
   hasWaiters,
+  liveTicketAhead,
   joinQueue,
   leaveQueue,
   queueDirFor,
@@ -385,12 +386,14 @@ async function takeOwnLock(attempt: Attempt, deadline: number, timeoutMs: number
   const wakeup = new LockWakeup();
   try {
     for (;;) {
-      const first = firstWaiterAhead(ticket, attempt.staleMs) === null;
-      // First in line: woken when the lock folder comes or goes (the folder's own changes are the holder's).
-      // Behind: when a ticket ahead leaves the line. Only names come and go ('rename'): a ticket's refresh is a 'change'.
+      // Each waiter watches one thing, so a change wakes one process, not the whole line: the first in
+      // line, the state folder for the lock folder coming and going; the others, the ticket just ahead
+      // of theirs (its removal, or its refresh every TICKET_REFRESH_MS).
+      const ahead = liveTicketAhead(ticket, attempt.staleMs, 'behind');
+      const first = ahead === null;
       const rewatched = first
         ? wakeup.watch(dirname(attempt.lockPath), (event, name) => event === 'rename' && (name === null || name === lockName))
-        : wakeup.watch(queueDir, (event, name) => event === 'rename' && (name === null || name < ticket.name));
+        : wakeup.watch(ahead.path, () => true);
       if (rewatched) continue; // look again with the watch in place
       if (first) {
         const lock = tryTake(attempt);
