@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { currentHost, hostTag, ownProcessStartTime, probeProcess } from '../fs/process-identity.js';
 
 /**
@@ -95,7 +94,10 @@ function createTicketFile(ticket: QueueTicket): void {
 
 export function joinQueue(queueDir: string): QueueTicket {
   ticketCounter += 1;
-  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  // The wall clock every process reads alike: timeOrigin + performance.now() drifts from it in a process
+  // that has lived through a clock step (a VM's time sync), which let such a process jump the line.
+  // Within a millisecond, this process's own joins keep their order by the counter.
+  const micros = Date.now() * 1000 + (ticketCounter % 1000);
   const name = [
     String(micros).padStart(17, '0'),
     String(process.pid).padStart(10, '0'),
