@@ -9,9 +9,9 @@
 // extracts a tarball in its own order, which made an mtime comparison pick the slower tree.
 //
 // graceful-fs is replaced by node's own fs in the CLI and hook bundles. proper-lockfile loads it as
-// the default for its `fs` option, which src/lock/lock.ts always sets, so it is never called; but
-// loading it patches node's fs for the whole process and pulls in the stream modules, a cost paid
-// on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
+// the default for its `fs` option (src/lock/lock.ts sets none, so in the bundles its few sync calls
+// go to node's fs); loading it patches node's fs for the whole process and pulls in the stream
+// modules, a cost paid on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

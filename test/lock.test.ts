@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -87,14 +87,27 @@ function procStartTime(pid: number): string {
   return fields[19] ?? '';
 }
 
-/** Writes a lock as another process would have left it (the on-disk format: one JSON record). */
+/**
+ * Writes a lock as another process would have left it (the on-disk format: proper-lockfile's folder
+ * holding one `holder-<token>.json` record).
+ */
 function plantLock(file: string, record: Record<string, unknown>, mtime?: Date): void {
   const lockPath = lockPathFor(file);
-  writeFileSync(
-    lockPath,
-    JSON.stringify({ command: 'planted', startedAt: new Date().toISOString(), token: 'planted-token', staleMs: 10_000, ...record }),
-  );
+  const full = { command: 'planted', startedAt: new Date().toISOString(), token: 'planted-token', staleMs: 10_000, ...record };
+  mkdirSync(lockPath);
+  writeFileSync(join(lockPath, `holder-${String(full.token)}.json`), JSON.stringify(full));
   if (mtime) utimesSync(lockPath, mtime, mtime);
+}
+
+/** The records in the lock folder (file names and parsed contents), read without the code under test. */
+function lockRecords(file: string): Array<{ name: string; record: Record<string, unknown> }> {
+  try {
+    return readdirSync(lockPathFor(file))
+      .filter((name) => /^holder-.+\.json$/.test(name))
+      .map((name) => ({ name, record: JSON.parse(readFileSync(join(lockPathFor(file), name), 'utf8')) as Record<string, unknown> }));
+  } catch {
+    return [];
+  }
 }
 
 function counterJob(file: string, counterFile: string, iterations: number, config: Record<string, unknown> = {}): ChildRun {
@@ -120,9 +133,11 @@ describe('taking and releasing the lock', () => {
 
     const lock = await acquireStateLock(file, { command: 'paracle test' });
     expect(lockPathFor(file)).not.toBe(pythonLock);
-    // The lock is one small file holding the holder record (see lock-record.ts).
-    expect(lstatSync(lockPathFor(file)).isFile()).toBe(true);
-    expect(JSON.parse(readFileSync(lockPathFor(file), 'utf8'))).toMatchObject({
+    // The lock is proper-lockfile's folder with the holder record inside (see lock-record.ts).
+    expect(lstatSync(lockPathFor(file)).isDirectory()).toBe(true);
+    const records = lockRecords(file);
+    expect(records).toHaveLength(1);
+    expect(records[0]?.record).toMatchObject({
       pid: process.pid,
       host: hostname(),
       command: 'paracle test',
@@ -301,6 +316,49 @@ describe('waiting for a held lock', () => {
     console.log(`lock takeover race: ${rounds} rounds × ${takers.length} processes took over a dead holder’s lock at once, no failure`);
   }, 600_000);
 
+  it('takes over a lock folder left without a holder record (its taker killed before writing one) after 2 s', async () => {
+    const { dir, file } = stateDir();
+    const before = readdirSync(dir).sort();
+    mkdirSync(lockPathFor(file));
+    // Killed between writing its temp record and renaming it into place.
+    writeFileSync(join(lockPathFor(file), '.holder-killed.tmp'), '{"pid":');
+    // Just made, it may be a live taker about to write its record: not taken over yet.
+    expect((await readLockStatus(file)).state).toBe('held');
+    const lock = await acquireStateLock(file, { timeoutMs: 15_000 });
+    expect(lock.holder.pid).toBe(process.pid);
+    await lock.release();
+    expect(readdirSync(dir).sort()).toEqual(withPythonLockFile(before));
+  });
+
+  it('lets waiters sleep: two waiters use little CPU over 2 s behind a holder', async () => {
+    // CPU time, not wall-clock time: a loaded machine delays a waiter but does not make it use more CPU
+    // per wake-up. Waiters that polled every 2 ms (first in line) and 12 ms (behind) used 80–240 ms over
+    // these 2 s here (4–12 %); sleeping ones wake on a change or every 0.5–1 s and used 1–17 ms. The bound,
+    // 60 ms each (3 %), leaves room for a slow, busy machine and still fails a polling waiter.
+    const { file } = stateDir();
+    const waiters = [child('lock-wait-cpu.mjs', [file]), child('lock-wait-cpu.mjs', [file])];
+    await Promise.all(waiters.map((w) => w.waitForLine('ready')));
+    const run = holder(file, { staleMs: 60_000 });
+    await run.waitForLine(/^locked /);
+    for (const waiter of waiters) {
+      waiter.send('go');
+      await until(() => hasTicketOf(file, waiter.pid), 'the waiter is in line');
+    }
+    await sleep(300);
+    for (const waiter of waiters) waiter.send('mark');
+    await sleep(2000);
+    for (const waiter of waiters) waiter.send('mark');
+    await sleep(100);
+    run.send('release');
+    await run.waitForLine('released');
+    for (const waiter of waiters) {
+      const result = JSON.parse(await waiter.waitForLine(/^\{/, 30_000)) as { marks: Array<{ cpuMs: number; atMs: number }> };
+      const [from, to] = result.marks;
+      expect(to!.atMs - from!.atMs).toBeGreaterThan(1500);
+      expect(to!.cpuMs - from!.cpuMs, `CPU ms used by waiter ${waiter.pid} over ${Math.round(to!.atMs - from!.atMs)} ms`).toBeLessThan(60);
+    }
+  });
+
   it('skips a waiter that was killed while in line', async () => {
     const { dir, file } = stateDir();
     const first = holder(file);
@@ -335,7 +393,7 @@ describe('waiting for a held lock', () => {
       plantLock(file, { pid: other.pid, host: hostname(), processStart: procStartTime(other.pid), staleMs: 60_000 });
       expect((await readLockStatus(file)).state).toBe('held');
       await expect(acquireStateLock(file, { staleMs: 60_000, timeoutMs: 300 })).rejects.toBeInstanceOf(StateLockError);
-      expect(readFileSync(lockPathFor(file), 'utf8')).toContain('planted-token');
+      expect(lockRecords(file).map((r) => r.record.token)).toEqual(['planted-token']);
     });
   });
 
@@ -365,7 +423,7 @@ describe('a lock compromised while held', () => {
     const { file } = stateDir();
     const run = holder(file, { staleMs: 2_000 });
     await run.waitForLine(/^locked /);
-    unlinkSync(lockPathFor(file));
+    rmSync(lockPathFor(file), { recursive: true });
     run.send('wait-compromised'); // proper-lockfile's refresh runs every second at this stale period
     await run.waitForLine(/^compromised /, 10_000);
     run.send('assert');
@@ -398,7 +456,7 @@ describe('a lock compromised while held', () => {
   it('in this process: assertHeld throws and compromised is set; release leaves the new lock alone', async () => {
     const { file } = stateDir();
     const lock = await acquireStateLock(file);
-    unlinkSync(lockPathFor(file));
+    rmSync(lockPathFor(file), { recursive: true });
     expect(() => lock.assertHeld()).toThrowError(/abandoned/);
     expect(lock.compromised).toBeInstanceOf(Error);
     const next = await acquireStateLock(file, { timeoutMs: 1_000 });
@@ -422,11 +480,8 @@ function blockUntil(condition: () => boolean, what: string, timeoutMs = 20_000):
 }
 
 function lockHolderPid(file: string): number | null {
-  try {
-    return (JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return null; // between holds
-  }
+  const pid = lockRecords(file)[0]?.record.pid;
+  return typeof pid === 'number' ? pid : null; // null between holds
 }
 
 describe('readers', () => {
@@ -556,5 +611,6 @@ describe('lock status and clearing', () => {
 
 // The child scripts exist (a renamed script would otherwise surface as a confusing spawn error).
 it('has its child scripts', () => {
-  for (const name of ['lock-hold.mjs', 'lock-counter.mjs', 'lock-take-on-go.mjs']) expect(existsSync(childScript(name))).toBe(true);
+  for (const name of ['lock-hold.mjs', 'lock-counter.mjs', 'lock-take-on-go.mjs', 'lock-wait-cpu.mjs'])
+    expect(existsSync(childScript(name))).toBe(true);
 });

@@ -84,7 +84,10 @@ async function killWriter(root: string, prefix: string, aim: Aim): Promise<Victi
 function leftovers(file: string): { lockPid: number | null; tempPids: Set<number> } {
   let lockPid: number | null = null;
   try {
-    lockPid = (JSON.parse(readFileSync(lockPathFor(file), 'utf8')) as { pid: number }).pid;
+    // proper-lockfile's folder with the holder record `holder-<token>.json` in it.
+    const lockPath = lockPathFor(file);
+    const record = readdirSync(lockPath).find((name) => /^holder-.+\.json$/.test(name));
+    if (record) lockPid = (JSON.parse(readFileSync(join(lockPath, record), 'utf8')) as { pid: number }).pid;
   } catch {
     // no lock left
   }

@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { currentHost, hostTag, ownProcessStartTime, probeProcess } from '../fs/process-identity.js';
 
 /**
@@ -13,9 +12,18 @@ import { currentHost, hostTag, ownProcessStartTime, probeProcess } from '../fs/p
  * that have not been refreshed within the stale period, are removed by whoever is behind them.
  */
 
-/** How often a waiter touches its ticket to show it is still waiting. */
-export const TICKET_REFRESH_MS = 500;
-const MIN_TICKET_STALE_MS = 2000;
+/**
+ * How often a waiter touches its ticket to show it is still waiting: seldom, since every touch wakes
+ * each waiter watching the line, and well inside the time after which a ticket not touched is dropped.
+ */
+export const TICKET_REFRESH_MS = 2500;
+/** A waiter woken a little early refreshes anyway, rather than wait for its next wake-up. */
+const REFRESH_EARLY_MS = 250;
+/**
+ * A ticket not touched for this long (or the lock's stale period, if longer) is dropped. Tickets of this
+ * host are dropped at once when their process is gone; this is for other hosts sharing the folder.
+ */
+const MIN_TICKET_STALE_MS = 10_000;
 
 const TICKET_PATTERN = /^(\d{17})\.(\d{10})\.(\d+)\.([0-9a-f]{8})\.(\d{6,})\.ticket$/;
 
@@ -86,7 +94,10 @@ function createTicketFile(ticket: QueueTicket): void {
 
 export function joinQueue(queueDir: string): QueueTicket {
   ticketCounter += 1;
-  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  // The wall clock every process reads alike: timeOrigin + performance.now() drifts from it in a process
+  // that has lived through a clock step (a VM's time sync), which let such a process jump the line.
+  // Within a millisecond, this process's own joins keep their order by the counter.
+  const micros = Date.now() * 1000 + (ticketCounter % 1000);
   const name = [
     String(micros).padStart(17, '0'),
     String(process.pid).padStart(10, '0'),
@@ -129,7 +140,7 @@ export function leaveQueue(ticket: QueueTicket): void {
 
 /** Keeps the ticket visibly alive; puts it back (same place in line) if another waiter removed it as stale. */
 export function refreshTicket(ticket: QueueTicket, now = Date.now()): void {
-  if (now - ticket.refreshedAt < TICKET_REFRESH_MS) return;
+  if (now - ticket.refreshedAt < TICKET_REFRESH_MS - REFRESH_EARLY_MS) return;
   try {
     const time = new Date(now);
     utimesSync(ticket.path, time, time);
@@ -146,11 +157,18 @@ function isTicketAbandoned(path: string, owner: TicketOwner, start: string, stal
   return now - stat.mtimeMs > Math.max(staleMs, MIN_TICKET_STALE_MS);
 }
 
+/** A live ticket ahead of another in line: whose it is, and where (to watch it). */
+export interface TicketAhead {
+  owner: TicketOwner;
+  path: string;
+}
+
 /**
- * The owner of the first live ticket ahead of `ticket`, or null when `ticket` is first in line. Abandoned
- * tickets met on the way are removed; `ticket` itself is put back if it went missing.
+ * The first live ticket ahead of `ticket` (`from: 'front'`), or the one just ahead of it (`'behind'`), or
+ * null when `ticket` is first in line. Abandoned tickets met on the way are removed; `ticket` itself
+ * is put back if it went missing.
  */
-export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOwner | null {
+export function liveTicketAhead(ticket: QueueTicket, staleMs: number, from: 'front' | 'behind'): TicketAhead | null {
   let names: string[];
   try {
     names = readdirSync(ticket.queueDir);
@@ -159,13 +177,14 @@ export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOw
   }
   if (!names.includes(ticket.name)) createTicketFile(ticket);
   const ahead = names.filter((name) => isTicketName(name) && name < ticket.name).sort();
+  if (from === 'behind') ahead.reverse();
   const now = Date.now();
   for (const name of ahead) {
     const owner = parseTicketOwner(name);
     if (!owner) continue;
     const start = TICKET_PATTERN.exec(name)?.[3] ?? '0';
     const path = join(ticket.queueDir, name);
-    if (!isTicketAbandoned(path, owner, start, staleMs, now)) return owner;
+    if (!isTicketAbandoned(path, owner, start, staleMs, now)) return { owner, path };
     try {
       unlinkSync(path);
     } catch {
@@ -173,6 +192,11 @@ export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOw
     }
   }
   return null;
+}
+
+/** The owner of the first live ticket ahead of `ticket`, or null when `ticket` is first in line. */
+export function firstWaiterAhead(ticket: QueueTicket, staleMs: number): TicketOwner | null {
+  return liveTicketAhead(ticket, staleMs, 'front')?.owner ?? null;
 }
 
 /** How many live-looking tickets are in line (for messages; does not clean). */

@@ -1,16 +1,17 @@
-import { linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import type { LockHolder } from '../errors.js';
 import { currentHost, probeProcess } from '../fs/process-identity.js';
 
 /**
- * The lock is a small file holding the holder record as JSON. proper-lockfile drives it (its `mkdir` and
- * `rmdir` are supplied by us, see lock.ts): the record is written to a scratch file and hard-linked to the
- * lock path, and link(2), like mkdir(2), fails with EEXIST when the name is taken, so a lock never exists
- * without its record. A file, not proper-lockfile's usual folder: on the ext4 measured here creating and
- * removing a folder costs ~250 µs (block allocation and discard) against ~65 µs for this.
+ * The lock is proper-lockfile's folder (its mkdir is the atomic step). Once it is ours, the holder record
+ * is written into it as `holder-<token>.json`, through a temp file and a rename, so it is read whole or
+ * not at all. The token in the name lets whoever judged a hold abandoned remove exactly that hold
+ * (unlink of that name, then rmdir, which only removes an empty folder) and never a hold taken since,
+ * whose record has another name: no lock is ever moved or deleted on a guess.
  *
- * It is removed the other way round: renamed away, checked, then deleted, so two processes that both
- * judged a lock abandoned cannot delete each other's fresh one.
+ * A folder without a record is a taker between its mkdir and its rename (microseconds), or one killed
+ * there: it is taken over once it has gone `RECORDLESS_GRACE_MS` without one.
  */
 
 /** What the lock records: the holder, plus what others need to judge and verify the hold. */
@@ -20,6 +21,11 @@ export interface LockRecord extends LockHolder {
   /** The holder's stale period: its proper-lockfile refreshes the lock's mtime every half of it. */
   staleMs: number;
 }
+
+/** A folder that has had no record for this long lost its taker before it wrote one. */
+export const RECORDLESS_GRACE_MS = 2000;
+
+const RECORD_PATTERN = /^holder-(.+)\.json$/;
 
 export function toLockHolder(record: LockRecord): LockHolder {
   const holder: LockHolder = {
@@ -32,8 +38,8 @@ export function toLockHolder(record: LockRecord): LockHolder {
   return holder;
 }
 
-function errno(code: string, message: string, path: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: ${message}, '${path}'`), { code, path });
+export function recordPathFor(lockPath: string, token: string): string {
+  return join(lockPath, `holder-${token}.json`);
 }
 
 function isLockRecord(value: unknown): value is LockRecord {
@@ -49,16 +55,9 @@ function isLockRecord(value: unknown): value is LockRecord {
   );
 }
 
-/** The record in a lock; null when there is none or it cannot be read (a foreign, damaged or half-made lock). */
-export function readLockRecord(lockPath: string): LockRecord | null {
-  let text: string;
+function parseRecord(path: string): LockRecord | null {
   try {
-    text = readFileSync(lockPath, 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isLockRecord(value)) return null;
     if (typeof value.staleMs !== 'number') value.staleMs = 10_000;
     return value;
@@ -67,91 +66,100 @@ export function readLockRecord(lockPath: string): LockRecord | null {
   }
 }
 
-/** File systems without hard links: the record is written into the lock after creating it exclusively. */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
+/** The tokens of the records in a lock folder, sorted; null when there is no folder there. */
+export function recordTokensIn(lockPath: string): string[] | null {
+  let names: string[];
+  try {
+    names = readdirSync(lockPath);
+  } catch {
+    return null;
+  }
+  const tokens: string[] = [];
+  for (const name of names) {
+    const token = RECORD_PATTERN.exec(name)?.[1];
+    if (token !== undefined) tokens.push(token);
+  }
+  return tokens.sort();
+}
+
+/** A lock as seen at one moment: its stat and the holder record in it (null when none can be read). */
+export interface ObservedHold {
+  stat: Stats;
+  /** The token its record's name carries (null for none, or for an earlier paracle's lock file). */
+  token: string | null;
+  record: LockRecord | null;
+}
 
 /**
- * Creates the lock at `lockPath` holding `record`, or throws an `EEXIST` error when a lock is there.
- * `scratchPath` is a unique unused name in the same folder.
+ * The lock at `lockPath` now, or null when there is none. A plain file there is a lock of an earlier
+ * paracle (one JSON record): it is read, and judged by the same rules.
  */
-export function createLockFile(lockPath: string, scratchPath: string, record: LockRecord): void {
-  // The common contended case costs one stat instead of making a file only to throw it away.
-  if (statSync(lockPath, { throwIfNoEntry: false })) throw errno('EEXIST', 'lock is held', lockPath);
-  const text = JSON.stringify(record);
-  writeFileSync(scratchPath, text, { flag: 'wx' });
-  try {
-    linkSync(scratchPath, lockPath);
-  } catch (error) {
-    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    // Without hard links the record lands a moment after the lock: in that moment others see a lock
-    // without a record, which they only take over by staleness.
-    writeFileSync(lockPath, text, { flag: 'wx' });
-  } finally {
-    rmSync(scratchPath, { force: true });
-  }
+export function observeHold(lockPath: string): ObservedHold | null {
+  const stat = statSync(lockPath, { throwIfNoEntry: false });
+  if (!stat) return null;
+  if (!stat.isDirectory()) return { stat, token: null, record: parseRecord(lockPath) };
+  const token = recordTokensIn(lockPath)?.[0] ?? null;
+  return { stat, token, record: token === null ? null : parseRecord(recordPathFor(lockPath, token)) };
 }
 
-function removeMovedLock(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // A folder: a foreign lock, or one made by proper-lockfile's default mkdir.
-    rmSync(path, { recursive: true, force: true });
-  }
+/** The record in a lock; null when there is none or it cannot be read. */
+export function readLockRecord(lockPath: string): LockRecord | null {
+  return observeHold(lockPath)?.record ?? null;
 }
 
-/** Puts a moved lock back unless the name was taken meanwhile (rename(2) would overwrite; link(2) does not). */
-function restoreMovedLock(scratchPath: string, lockPath: string): boolean {
+/**
+ * Writes `record` into the lock folder just taken, keeping the folder's mtime as proper-lockfile left it:
+ * its refresh timer compares that mtime with the one it set, and a changed one means "compromised".
+ */
+export function writeLockRecord(lockPath: string, record: LockRecord): void {
+  const { atime, mtime } = statSync(lockPath);
+  const temp = join(lockPath, `.holder-${record.token}.tmp`);
+  writeFileSync(temp, JSON.stringify(record), { flag: 'wx' });
+  renameSync(temp, recordPathFor(lockPath, record.token));
+  utimesSync(lockPath, atime, mtime);
+}
+
+function ignoreMissing(action: () => void, alsoIgnore: readonly string[] = []): boolean {
   try {
-    linkSync(scratchPath, lockPath);
+    action();
+    return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    if (code === 'EEXIST' || !NO_HARD_LINKS.has(code)) return false;
-    if (statSync(lockPath, { throwIfNoEntry: false })) return false;
-    renameSync(scratchPath, lockPath);
-    return true;
+    if (code === 'ENOENT' || alsoIgnore.includes(code)) return false;
+    throw error;
   }
-  unlinkSync(scratchPath);
+}
+
+/**
+ * Removes the hold `hold` (as observed) and only that one: its record by name, then the folder if that
+ * left it empty. A hold without a record is removed only while its folder is empty (bar temp files).
+ * False when it was not there any more (someone else removed it, or a record has arrived).
+ */
+export function removeHold(lockPath: string, hold: ObservedHold): boolean {
+  if (!hold.stat.isDirectory()) {
+    // An earlier paracle's lock file: remove it if it is still the same file.
+    const now = statSync(lockPath, { throwIfNoEntry: false });
+    if (!now || now.ino !== hold.stat.ino || now.isDirectory()) return false;
+    return ignoreMissing(() => unlinkSync(lockPath));
+  }
+  if (hold.token !== null) {
+    const record = recordPathFor(lockPath, hold.token);
+    if (!ignoreMissing(() => unlinkSync(record))) return false;
+  } else {
+    if ((recordTokensIn(lockPath) ?? []).length > 0) return false;
+    // A taker killed between writing its temp record and renaming it leaves that temp file.
+    for (const name of readdirSafe(lockPath)) if (name.endsWith('.tmp')) ignoreMissing(() => unlinkSync(join(lockPath, name)));
+  }
+  ignoreMissing(() => rmdirSync(lockPath), ['ENOTEMPTY', 'EEXIST']);
   return true;
 }
 
-/** `absent`: no lock there; `removed`: it was deleted; `kept`: it was put back; `lost`: it did not qualify but could not be put back. */
-export type LockRemoval = 'absent' | 'removed' | 'kept' | 'lost';
-
-/**
- * Removes the lock only if, once it has been moved out of the way, `qualifies` still says so of what was
- * moved (its record and stat). A lock that does not qualify (a fresh one taken meanwhile) is put back.
- */
-export function removeLockIf(
-  lockPath: string,
-  scratchPath: string,
-  qualifies: (record: LockRecord | null, stat: Stats) => boolean,
-): LockRemoval {
+function readdirSafe(path: string): string[] {
   try {
-    renameSync(lockPath, scratchPath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw error;
-  }
-  let verdict = false;
-  try {
-    verdict = qualifies(readLockRecord(scratchPath), statSync(scratchPath));
+    return readdirSync(path);
   } catch {
-    verdict = false;
+    return [];
   }
-  if (verdict) {
-    removeMovedLock(scratchPath);
-    return 'removed';
-  }
-  try {
-    if (restoreMovedLock(scratchPath, lockPath)) return 'kept';
-  } catch {
-    // fall through: it cannot be put back
-  }
-  // A new lock was taken in the instant it was away; two locks cannot both be in place. Its owner learns
-  // it lost the lock from assertHeld (before any write) or from proper-lockfile's refresh.
-  removeMovedLock(scratchPath);
-  return 'lost';
 }
 
 export type HoldVerdict = { abandoned: false } | { abandoned: true; reason: string };
@@ -159,7 +167,7 @@ export type HoldVerdict = { abandoned: false } | { abandoned: true; reason: stri
 /**
  * Whether a hold can be taken over: on this host, at once when its process is gone or its pid now names
  * another process; from any host (and a stalled holder here), when its folder has not been refreshed
- * within the stale period.
+ * within the stale period; a folder without a record, once it has had none for RECORDLESS_GRACE_MS.
  */
 export function judgeHold(record: LockRecord | null, stat: Stats, staleMs: number, now = Date.now()): HoldVerdict {
   if (record && record.host === currentHost()) {
@@ -168,6 +176,13 @@ export function judgeHold(record: LockRecord | null, stat: Stats, staleMs: numbe
     if (state === 'reused') {
       return { abandoned: true, reason: `holder process ${record.pid} has exited and its pid now names another process` };
     }
+  }
+  // ctime: the last change of any kind (mkdir, the record's rename, a refresh), so a live taker is never this old.
+  if (!record && stat.isDirectory() && now - stat.ctimeMs > RECORDLESS_GRACE_MS) {
+    return {
+      abandoned: true,
+      reason: `a lock without a holder record for ${formatSeconds(now - stat.ctimeMs)} (its taker died before writing one)`,
+    };
   }
   const idleMs = now - stat.mtimeMs;
   if (idleMs > staleMs) {

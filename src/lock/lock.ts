@@ -1,22 +1,24 @@
 import * as fs from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { basename, dirname, resolve } from 'node:path';
 import properLockfile from 'proper-lockfile';
 import { StateLockError, StateLockHeldError, StateWriteError, type LockHolder } from '../errors.js';
 import {
-  createLockFile,
   formatSeconds,
   judgeHold,
-  readLockRecord,
-  removeLockIf,
+  observeHold,
+  recordPathFor,
+  recordTokensIn,
+  removeHold,
   toLockHolder,
+  writeLockRecord,
   type LockRecord,
-  type LockRemoval,
+  type ObservedHold,
 } from './lock-record.js';
 import {
   countWaiters,
   firstWaiterAhead,
   hasWaiters,
+  liveTicketAhead,
   joinQueue,
   leaveQueue,
   queueDirFor,
@@ -25,16 +27,17 @@ import {
   type QueueTicket,
   type TicketOwner,
 } from './lock-queue.js';
-import { currentHost, ownProcessStartTime, probeProcess } from '../fs/process-identity.js';
+import { LockWakeup } from './lock-wakeup.js';
+import { currentHost, ownProcessStartTime } from '../fs/process-identity.js';
 import { acquirePythonLocks, type PythonLockHold } from './python-lock.js';
-import { scratchPathFor } from '../fs/scratch-files.js';
 import { symlinkTarget } from '../fs/symlink-target.js';
 import { removeOrphanedTempFiles } from '../fs/atomic-write.js';
 
 /**
- * The state file's write lock: a proper-lockfile lock at `<state file>.paracle-lock` (a small file holding
- * the holder record, see lock-record.ts) that is taken over at once from a dead holder on this host, after
- * the stale period from another host, and serves waiters first come, first served (lock-queue.ts).
+ * The state file's write lock: a proper-lockfile lock (a folder) at `<state file>.paracle-lock` holding
+ * the holder record (lock-record.ts), taken over at once from a dead holder on this host, after the stale
+ * period from another host, and serving waiters first come, first served (lock-queue.ts). Waiters sleep
+ * until a release or their turn wakes them (lock-wakeup.ts).
  *
  * It lives beside the file a save really replaces (a symlinked state file's target), and a hold also
  * takes the Python paracle tooling's own lock, `current_state.yaml.lock` (python-lock.ts), after ours:
@@ -56,7 +59,7 @@ export interface StateLock {
   readonly compromised: Error | null;
   /** Throws StateWriteError unless the lock is still held by this hold. Call it just before a write lands. */
   assertHeld(): void;
-  /** Releases the lock; a no-op when already released or compromised (a taken-over lock is not ours to remove). */
+  /** Releases the lock; a no-op when already released (a lock taken over meanwhile is not ours to remove). */
   release(): Promise<void>;
 }
 
@@ -68,13 +71,16 @@ export type LockStatus =
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 export const DEFAULT_STALE_MS = 10_000;
 const MIN_STALE_MS = 2000;
-/** The first waiter in line looks again this often; a release is noticed within a few ms. */
-const POLL_MS = 2;
 /**
- * Waiters further back only need to notice that they moved up; polling them as fast would take CPU
- * from the holder they wait for (8 waiters on 2 cores made contended saves 2.5× slower).
+ * With a watch in place, waiters look again on every relevant change and otherwise this seldom: the
+ * first in line to notice a holder killed outright (no file changes then), those behind to notice a
+ * waiter ahead that was killed and to keep their tickets fresh (every TICKET_REFRESH_MS).
  */
-const POLL_BEHIND_MS = 12;
+const FALLBACK_FIRST_MS = 500;
+const FALLBACK_BEHIND_MS = 1000;
+/** Without a watch (none could be made), waiters poll, those behind more slowly: they only wait to move up. */
+const POLL_FIRST_MS = 10;
+const POLL_BEHIND_MS = 50;
 /**
  * How often a holder of the Python tooling's lock checks that our lock is still its own. One taken over
  * (`lock clear --force`, a stale takeover) lets go of the Python lock at once: the new holder waits for it.
@@ -116,31 +122,18 @@ function newRecord(command: string, staleMs: number): LockRecord {
 
 /** The hold of each lock path this process has, to notice a same-process successor of a lost lock. */
 const holdsInThisProcess = new Map<string, HeldStateLock>();
+let exitHookInstalled = false;
 
 /**
- * The fs proper-lockfile uses for one attempt. Its `mkdir` creates the lock with the holder record already
- * in it; its `rmdir` (release, exit cleanup, or proper-lockfile removing a stale lock) moves the lock away
- * and deletes it only if it is this attempt's own hold or still abandoned, so it never deletes a lock
- * someone has just taken. Everything is synchronous: a take or a release is a few syscalls with no
- * other work interleaved, which is also what lets the holder bookkeeping below stay simple.
+ * proper-lockfile removes its folders on exit, but not one holding a record: a process that exits
+ * holding the lock (process.exit in a hook) removes its record first, so it leaves nothing behind.
  */
-function lockfileFs(target: string, record: LockRecord, staleMs: number) {
-  const adapter = {
-    lastRemoval: 'absent' as LockRemoval,
-    mkdirSync(path: string): void {
-      createLockFile(path, scratchPathFor(target), record);
-    },
-    rmdirSync(path: string): void {
-      adapter.lastRemoval = removeLockIf(path, scratchPathFor(target), (found, stat) => {
-        if (found?.token === record.token) return true;
-        return judgeHold(found, stat, staleMs).abandoned;
-      });
-    },
-    statSync: (path: string) => fs.statSync(path),
-    utimesSync: (path: string, atime: Date, mtime: Date) => fs.utimesSync(path, atime, mtime),
-    realpathSync: (path: string) => fs.realpathSync(path),
-  };
-  return adapter;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const held of holdsInThisProcess.values()) held.removeOnExit();
+  });
 }
 
 class HeldStateLock implements StateLock {
@@ -156,7 +149,6 @@ class HeldStateLock implements StateLock {
     readonly lockPath: string,
     private readonly record: LockRecord,
     private readonly releaseLockfile: () => void,
-    private readonly fsAdapter: { lastRemoval: LockRemoval },
   ) {
     this.holder = toLockHolder(record);
   }
@@ -186,12 +178,18 @@ class HeldStateLock implements StateLock {
     this.#pythonLock?.release();
   }
 
-  /** Marks the hold compromised when the lock now records another holder (or none). */
+  /** Marks the hold compromised unless the lock holds our record and no other. */
   checkStillOurs(): void {
     if (this.#released || this.#compromised) return;
-    const found = readLockRecord(this.lockPath);
-    if (found?.token === this.record.token) return;
-    const now = found ? `it is now held by pid ${found.pid} (${found.command}) on host ${found.host}` : 'its lock is gone';
+    const tokens = recordTokensIn(this.lockPath);
+    if (tokens?.length === 1 && tokens[0] === this.record.token) return;
+    const found = observeHold(this.lockPath);
+    const other = found?.record && found.record.token !== this.record.token ? found.record : null;
+    const now = other
+      ? `it is now held by pid ${other.pid} (${other.command}) on host ${other.host}`
+      : found
+        ? 'its holder record is gone'
+        : 'its lock is gone';
     this.markCompromised(
       Object.assign(new Error(`the lock ${this.lockPath} was taken over or removed while held: ${now}`), {
         code: 'ECOMPROMISED',
@@ -220,21 +218,44 @@ class HeldStateLock implements StateLock {
 
   async release(): Promise<void> {
     if (this.#released) return;
-    const compromised = this.#compromised !== null;
     this.#released = true;
     this.#letGoOfPythonLock();
     if (holdsInThisProcess.get(this.lockPath) === this) holdsInThisProcess.delete(this.lockPath);
-    if (compromised) return;
+    // Our record gone means the lock was taken over: the folder there may be the next holder's.
+    if (!this.#removeOwnRecord()) return;
     try {
       this.releaseLockfile();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERELEASED') return;
-      throw new StateWriteError(this.file, `could not release the state lock ${this.lockPath}`, { cause: error });
+      const code = (error as NodeJS.ErrnoException).code;
+      // ERELEASED: proper-lockfile already judged it compromised; ENOTEMPTY: another record landed in it.
+      if (code !== 'ERELEASED' && code !== 'ENOTEMPTY') {
+        throw new StateWriteError(this.file, `could not release the state lock ${this.lockPath}`, { cause: error });
+      }
+      if (code === 'ERELEASED') removeEmptyLock(this.lockPath);
     }
-    if (this.fsAdapter.lastRemoval === 'kept' || this.fsAdapter.lastRemoval === 'lost') {
-      // The lock there was not ours: it was replaced without proper-lockfile noticing yet.
-      this.#compromised = new Error(`the lock ${this.lockPath} had been replaced by another holder before release`);
+  }
+
+  /** On exit while held: the record and, when that empties it, the folder. */
+  removeOnExit(): void {
+    if (this.#released || this.#compromised) return;
+    if (this.#removeOwnRecord()) removeEmptyLock(this.lockPath);
+  }
+
+  #removeOwnRecord(): boolean {
+    try {
+      fs.unlinkSync(recordPathFor(this.lockPath, this.record.token));
+      return true;
+    } catch {
+      return false;
     }
+  }
+}
+
+function removeEmptyLock(lockPath: string): void {
+  try {
+    fs.rmdirSync(lockPath);
+  } catch {
+    // not empty (another hold) or gone
   }
 }
 
@@ -248,102 +269,76 @@ interface Attempt {
   command: string;
 }
 
+/** proper-lockfile's answers that mean "a lock is there": held, or stale but holding a record it cannot rmdir. */
+const LOCK_IS_THERE = new Set(['ELOCKED', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR']);
+
 /**
- * One try at the lock, taking it over first when its holder on this host is gone. Returns null when it is
- * held by someone alive.
+ * One try at the lock, first removing a hold that is abandoned (a dead holder on this host, or one not
+ * refreshed within the stale period). Returns null when it is held by someone alive.
  */
 function tryTake(attempt: Attempt): HeldStateLock | null {
-  const { file, target, lockPath, staleMs } = attempt;
-  // Two rounds: a takeover of a dead holder is followed at once by a fresh try.
-  for (let round = 0; round < 2; round += 1) {
+  const { file, lockPath, staleMs } = attempt;
+  // A few rounds: after removing an abandoned hold, try again at once (others may be doing the same).
+  for (let round = 0; round < 3; round += 1) {
     const record = newRecord(attempt.command, staleMs);
-    const fsAdapter = lockfileFs(target, record, staleMs);
     let held: HeldStateLock | null = null;
+    let release: () => void;
     try {
-      const release = properLockfile.lockSync(file, {
+      release = properLockfile.lockSync(file, {
         lockfilePath: lockPath,
         realpath: false,
         stale: staleMs,
-        retries: 0,
-        fs: fsAdapter,
         // proper-lockfile's default handler throws from a timer, which would crash the process.
         onCompromised: (error: Error) => held?.markCompromised(error),
       });
-      held = new HeldStateLock(file, lockPath, record, release, fsAdapter);
-      holdsInThisProcess
-        .get(lockPath)
-        ?.markCompromised(new Error(`the lock ${lockPath} was removed while held and has been taken again in this process`));
-      holdsInThisProcess.set(lockPath, held);
-      return held;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && fs.existsSync(dirname(lockPath))) {
-        // The lock we had just made was gone when proper-lockfile first touched it: a process checking
-        // whether the hold it had seen was abandoned moved it aside for that instant (removeLockIf).
-        // It puts it back, but nobody holds it: remove it, then try again.
-        removeOwnLockWhenBack(target, lockPath, record.token);
-        continue;
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT' && fs.existsSync(dirname(lockPath))) continue; // removed under its first look: try again
+      if (!LOCK_IS_THERE.has(code)) {
+        throw new StateWriteError(file, `could not create the state lock ${lockPath}: ${(error as Error).message}`, { cause: error });
       }
-      if (code !== 'ELOCKED') {
-        throw new StateWriteError(file, `could not create the state lock ${lockPath}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
+      const hold = observeHold(lockPath);
+      if (hold === null) continue;
+      if (!judgeHold(hold.record, hold.stat, staleMs).abandoned) return null;
+      removeHold(lockPath, hold);
+      continue;
     }
-    const current = readLockRecord(lockPath);
-    if (!current || current.host !== currentHost()) return null;
-    if (probeProcess(current.pid, current.processStart) === 'alive') return null;
-    // Dead holder on this host: remove exactly that hold (not one taken since we looked), then try again.
-    removeLockIf(lockPath, scratchPathFor(target), (found) => found?.token === current.token);
+    try {
+      writeLockRecord(lockPath, record);
+    } catch (error) {
+      // Our new folder was removed in the instant before the record landed (a takeover of a folder that had
+      // stayed without one): it is not ours; proper-lockfile finds out on its next refresh.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new StateWriteError(file, `could not write the state lock's holder record in ${lockPath}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    held = new HeldStateLock(file, lockPath, record, release);
+    holdsInThisProcess
+      .get(lockPath)
+      ?.markCompromised(new Error(`the lock ${lockPath} was removed while held and has been taken again in this process`));
+    holdsInThisProcess.set(lockPath, held);
+    installExitHook();
+    return held;
   }
   return null;
 }
 
-/** Waits (a second at most) for our lock that another process moved aside to be put back, and removes it. */
-function removeOwnLockWhenBack(target: string, lockPath: string, token: string): void {
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + 1000;
-  for (;;) {
-    const found = readLockRecord(lockPath);
-    if (found?.token === token) {
-      removeLockIf(lockPath, scratchPathFor(target), (moved) => moved?.token === token);
-      return;
-    }
-    // Another hold is in place (ours could not be put back and was dropped), or ours never came back.
-    if (found !== null || Date.now() > deadline) return;
-    Atomics.wait(pause, 0, 0, 1);
-  }
-}
-
-function describeOwner(owner: TicketOwner): string {
-  return owner.sameHost ? `pid ${owner.pid}` : `pid ${owner.pid} on another host`;
-}
-
-function describeHolder(holder: LockHolder, ageMs: number): string {
-  return `pid ${holder.pid} (${holder.command}) on host ${holder.host} for ${formatSeconds(ageMs)}`;
-}
-
-function holdAgeMs(record: LockRecord | null, stat: fs.Stats | undefined, now = Date.now()): number {
-  const started = record ? Date.parse(record.startedAt) : Number.NaN;
-  if (!Number.isNaN(started)) return Math.max(0, now - started);
-  return stat ? Math.max(0, now - (stat.birthtimeMs || stat.ctimeMs)) : 0;
-}
-
 function timeoutError(attempt: Attempt, timeoutMs: number, ticket: QueueTicket | null): StateLockError {
   const { file, lockPath } = attempt;
-  const stat = fs.statSync(lockPath, { throwIfNoEntry: false });
-  const record = stat ? readLockRecord(lockPath) : null;
+  const hold = observeHold(lockPath);
   const waited = `Timed out after ${formatSeconds(timeoutMs)} waiting for the state lock on ${file}`;
   const advice = 'Wait for it to finish and retry, or check that process; a holder that has died is taken over automatically.';
-  if (stat && record) {
+  if (hold?.record) {
+    const { record } = hold;
     const holder = toLockHolder(record);
     const otherHost =
       record.host !== currentHost() ? ` (another host: taken over once not refreshed for ${formatSeconds(attempt.staleMs)})` : '';
-    return new StateLockError(`${waited}: held by ${describeHolder(holder, holdAgeMs(record, stat))}${otherHost}. ${advice}`, file, holder);
+    return new StateLockError(`${waited}: held by ${describeHolder(holder, holdAgeMs(hold))}${otherHost}. ${advice}`, file, holder);
   }
-  if (stat) {
+  if (hold) {
     return new StateLockError(
-      `${waited}: held by an unknown process (no holder record) for ${formatSeconds(holdAgeMs(null, stat))}; it is taken over once not refreshed for ${formatSeconds(attempt.staleMs)}. ${advice}`,
+      `${waited}: held by an unknown process (no holder record) for ${formatSeconds(holdAgeMs(hold))}; it is taken over once not refreshed for ${formatSeconds(attempt.staleMs)}. ${advice}`,
       file,
     );
   }
@@ -387,23 +382,36 @@ async function takeOwnLock(attempt: Attempt, deadline: number, timeoutMs: number
   }
 
   const ticket = joinQueue(queueDir);
+  const lockName = basename(attempt.lockPath);
+  const wakeup = new LockWakeup();
   try {
     for (;;) {
-      const first = firstWaiterAhead(ticket, attempt.staleMs) === null;
+      // Each waiter watches one thing, so a change wakes one process, not the whole line: the first in
+      // line, the state folder for the lock folder coming and going; the others, the ticket just ahead
+      // of theirs (its removal, or its refresh every TICKET_REFRESH_MS).
+      const ahead = liveTicketAhead(ticket, attempt.staleMs, 'behind');
+      const first = ahead === null;
+      const rewatched = first
+        ? wakeup.watch(dirname(attempt.lockPath), (event, name) => event === 'rename' && (name === null || name === lockName))
+        : wakeup.watch(ahead.path, () => true);
+      if (rewatched) continue; // look again with the watch in place
       if (first) {
         const lock = tryTake(attempt);
         if (lock) return lock;
       }
-      if (Date.now() >= deadline) throw timeoutError(attempt, timeoutMs, ticket);
-      refreshTicket(ticket);
-      await sleep(first ? POLL_MS : POLL_BEHIND_MS);
+      const now = Date.now();
+      if (now >= deadline) throw timeoutError(attempt, timeoutMs, ticket);
+      refreshTicket(ticket, now);
+      const pause = wakeup.watching ? (first ? FALLBACK_FIRST_MS : FALLBACK_BEHIND_MS) : first ? POLL_FIRST_MS : POLL_BEHIND_MS;
+      await wakeup.sleep(Math.min(pause, deadline - now));
     }
   } finally {
+    wakeup.close();
     leaveQueue(ticket);
   }
 }
 
-/** Runs `fn` holding the lock; releases it however `fn` ends. */
+/** Runs `fn` holding the lock; releases it however `fn` ends. The one wrapper every writer uses. */
 export async function withStateLock<T>(stateFile: string, options: StateLockOptions, fn: (lock: StateLock) => Promise<T>): Promise<T> {
   const lock = await acquireStateLock(stateFile, options);
   let result: T;
@@ -418,15 +426,18 @@ export async function withStateLock<T>(stateFile: string, options: StateLockOpti
   return result;
 }
 
-interface ObservedHold {
-  record: LockRecord | null;
-  stat: fs.Stats;
+function describeOwner(owner: TicketOwner): string {
+  return owner.sameHost ? `pid ${owner.pid}` : `pid ${owner.pid} on another host`;
 }
 
-function observeHold(lockPath: string): ObservedHold | null {
-  const stat = fs.statSync(lockPath, { throwIfNoEntry: false });
-  if (!stat) return null;
-  return { record: readLockRecord(lockPath), stat };
+function describeHolder(holder: LockHolder, ageMs: number): string {
+  return `pid ${holder.pid} (${holder.command}) on host ${holder.host} for ${formatSeconds(ageMs)}`;
+}
+
+function holdAgeMs(hold: ObservedHold, now = Date.now()): number {
+  const started = hold.record ? Date.parse(hold.record.startedAt) : Number.NaN;
+  if (!Number.isNaN(started)) return Math.max(0, now - started);
+  return Math.max(0, now - (hold.stat.birthtimeMs || hold.stat.ctimeMs));
 }
 
 function isSameHold(a: ObservedHold, b: ObservedHold): boolean {
@@ -452,33 +463,42 @@ export async function waitForNoWriter(stateFile: string, timeoutMs: number): Pro
   // the file on disk is whole either way.
   if (first.record?.pid === process.pid && first.record.host === currentHost()) return;
   const deadline = Date.now() + Math.max(0, timeoutMs);
-  for (;;) {
-    if (Date.now() >= deadline) {
-      const holder = first.record ? toLockHolder(first.record) : null;
-      const who = holder ? describeHolder(holder, holdAgeMs(first.record, first.stat)) : 'an unknown process';
-      throw new StateLockError(
-        `Timed out after ${formatSeconds(timeoutMs)} waiting to read ${file}: a writer holds it, ${who}. Wait for it to finish and retry, or check that process; a holder that has died is taken over automatically.`,
-        file,
-        holder,
-      );
+  const lockName = basename(lockPath);
+  const wakeup = new LockWakeup();
+  try {
+    for (;;) {
+      const rewatched = wakeup.watch(dirname(lockPath), (event, name) => event === 'rename' && (name === null || name === lockName));
+      if (!rewatched) {
+        const now = Date.now();
+        if (now >= deadline) {
+          const holder = first.record ? toLockHolder(first.record) : null;
+          const who = holder ? describeHolder(holder, holdAgeMs(first)) : 'an unknown process';
+          throw new StateLockError(
+            `Timed out after ${formatSeconds(timeoutMs)} waiting to read ${file}: a writer holds it, ${who}. Wait for it to finish and retry, or check that process; a holder that has died is taken over automatically.`,
+            file,
+            holder,
+          );
+        }
+        await wakeup.sleep(Math.min(wakeup.watching ? FALLBACK_FIRST_MS : POLL_FIRST_MS, deadline - now));
+      }
+      const current = observeHold(lockPath);
+      if (!current || !isSameHold(first, current)) return;
+      if (judgeHold(current.record, current.stat, staleMsOf(current)).abandoned) return;
     }
-    await sleep(POLL_MS);
-    const now = observeHold(lockPath);
-    if (!now || !isSameHold(first, now)) return;
-    if (judgeHold(now.record, now.stat, staleMsOf(now)).abandoned) return;
+  } finally {
+    wakeup.close();
   }
 }
 
 /** Who holds the lock and whether that hold is alive, for `paracle lock status`. */
 export async function readLockStatus(stateFile: string): Promise<LockStatus> {
-  const hold = observeHold(lockPathFor(stateFile));
-  return statusOf(hold);
+  return statusOf(observeHold(lockPathFor(stateFile)));
 }
 
 function statusOf(hold: ObservedHold | null): LockStatus {
   if (!hold) return { state: 'free' };
   const holder = hold.record ? toLockHolder(hold.record) : null;
-  const ageMs = holdAgeMs(hold.record, hold.stat);
+  const ageMs = holdAgeMs(hold);
   const verdict = judgeHold(hold.record, hold.stat, staleMsOf(hold));
   if (verdict.abandoned) return { state: 'stale', holder, ageMs, reason: verdict.reason };
   return { state: 'held', holder, ageMs };
@@ -505,9 +525,8 @@ export async function clearLock(stateFile: string, options: { force: boolean }):
         found.holder,
       );
     }
-    const removal = removeLockIf(lockPath, scratchPathFor(target), (record, stat) => isSameHold(hold, { record, stat }));
-    if (removal !== 'kept') break;
-    // Someone took the lock between the look and the removal: judge the new hold.
+    // Removed exactly as observed; when it is not (someone took the lock meanwhile), judge the new hold.
+    if (removeHold(lockPath, hold) && !fs.existsSync(lockPath)) break;
   }
   removeAbandonedTickets(queueDirFor(target), DEFAULT_STALE_MS);
   await removeOrphanedTempFiles(file).catch(() => 0);

@@ -6,7 +6,7 @@ import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
-import { acquireStateLock, DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, type StateLock } from '../lock/lock.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock } from '../lock/lock.js';
 import { ParacState, type RecordedChange } from '../state/model.js';
 import { findParacRoot, stateFilePath } from '../state/paths.js';
 import { copyMapping, defineData } from '../document/plain-data.js';
@@ -123,7 +123,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   const checkConflict = options.checkConflict ?? true;
-  return withLock(file, options.timeout, async (lock) => {
+  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
     const diskText = await readText(file);
     const disk =
       diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
@@ -155,7 +155,7 @@ export async function updateState(
 ): Promise<ParacState> {
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
-  return withLock(file, options.timeout, async (lock) => {
+  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
     const disk = partial?.parsed ?? readState(file, text);
@@ -202,15 +202,6 @@ export async function updateWithRetry(
 }
 
 // ---------------------------------------------------------------------------------------------
-
-async function withLock<T>(file: string, timeout: number | undefined, fn: (lock: StateLock) => Promise<T>): Promise<T> {
-  const lock = await acquireStateLock(file, { timeoutMs: timeoutMs(timeout) });
-  try {
-    return await fn(lock);
-  } finally {
-    await lock.release();
-  }
-}
 
 function render(disk: ParsedState, target: Record<string, unknown>, file: string, requote?: Requote): string {
   try {
