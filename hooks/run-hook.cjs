@@ -11,7 +11,7 @@ const { pathToFileURL } = require('node:url');
 const dist = join(__dirname, '..', 'dist');
 const bundlePath = join(dist, 'hooks-bundle', 'git-entry.cjs');
 const loader = join(dist, 'hooks-bundle', 'code-cache.cjs');
-const tree = join(dist, 'hooks-run', 'git-entry.js');
+const tree = join(dist, 'cli', 'git-entry.js');
 /** Measured: a full pre-commit run's cache is ~0.85 of the bundle's size, one touching no watched area's ~0.25. */
 const PARTIAL_CACHE_SHARE = 0.6;
 

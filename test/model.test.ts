@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
-import { ParacState, today } from '../src/state/model.js';
+import { ParacState, localDate } from '../src/state/model.js';
 import { readFixture } from './support/fixtures.js';
 
 function realState(): ParacState {
@@ -30,7 +30,7 @@ describe('ParacState', () => {
     expect(state.data).toEqual(state.original);
     state.updateProgress(75);
     expect(state.currentPhase.progress).toBe('75%');
-    expect(state.snapshotDate).toBe(today());
+    expect(state.snapshotDate).toBe(localDate());
     expect(state.changes).toEqual([
       { change_type: 'progress', description: 'Updated phase progress from 0% to 75%', old_value: '0%', new_value: '75%' },
     ]);

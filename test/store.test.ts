@@ -19,7 +19,7 @@ import { readAuditLog } from '../src/log/audit-log.js';
 import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { loadState, saveState, updateState, updateWithRetry } from '../src/store/store.js';
-import { today } from '../src/state/model.js';
+import { localDate } from '../src/state/model.js';
 import { changedLines, readFixture, tempParacRoot } from './support/fixtures.js';
 
 const run = promisify(execFile);
@@ -45,7 +45,7 @@ describe('store: load and save on the real file', () => {
     expect(state.revision).toBe(12);
     const after = stateText(root);
     expect(changedLines(before, after)).toEqual([2, 3, lineOf(before, '  progress: 0%')]);
-    expect(after.split('\n').slice(1, 3)).toEqual([`snapshot_date: "${today()}"`, 'revision: 12']);
+    expect(after.split('\n').slice(1, 3)).toEqual([`snapshot_date: "${localDate()}"`, 'revision: 12']);
 
     const { entries } = await readAuditLog(root);
     expect(entries).toHaveLength(1);
@@ -184,7 +184,7 @@ describe('store: load and save on the real file', () => {
       s.addBlocker('Waiting on the release: tag', 'high');
     });
     expect(stateText(root)).toContain(
-      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added_date: "${today()}"\nnext_actions:`,
+      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added_date: "${localDate()}"\nnext_actions:`,
     );
   });
 });

@@ -36,8 +36,8 @@ export interface RecordedChange {
 
 export const BLOCKER_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
-/** Local calendar date, as a person reading the file expects it. */
-export function today(now: Date = new Date()): string {
+/** Local calendar date: a person reading the file expects their own day. */
+export function localDate(now: Date = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
@@ -215,7 +215,7 @@ export class ParacState {
     const blockers = this.mutableList(['blockers']);
     const highest = Math.max(0, ...blockers.map((b) => Number(/^blocker_(\d+)$/.exec(String(isRecord(b) ? b.id : ''))?.[1] ?? 0)));
     const id = `blocker_${highest + 1}`;
-    const blocker: Blocker = { id, description, severity, added_date: today() };
+    const blocker: Blocker = { id, description, severity, added_date: localDate() };
     blockers.push(blocker);
     this.touch();
     this.changes.push({ change_type: 'blocker_added', description: `Added blocker ${id}: ${description}`, new_value: blocker });
@@ -235,7 +235,7 @@ export class ParacState {
   }
 
   private touch(): void {
-    this.assign(['snapshot_date'], today());
+    this.assign(['snapshot_date'], localDate());
   }
 
   private addToPhaseList(key: string, item: string): void {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
@@ -82,13 +82,10 @@ export function requireParacRoot(paracRoot?: string): string {
   return root;
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+function readText(file: string): Promise<string | null> {
+  return readTextIfExists(file).catch((error: unknown) => {
     throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  });
 }
 
 const EMPTY: Omit<ParsedState, 'data'> = { text: '', revision: 0 };
