@@ -31,6 +31,8 @@ export function register(program: Command): void {
         else if (!context.quiet) process.stdout.write(report.diff === '' ? 'paracle: nothing to change\n' : report.diff);
         return;
       }
+      // Not silenced by --quiet: the state was saved without its audit entry.
+      for (const warning of report.warnings) process.stderr.write(`paracle: warning: ${warning}\n`);
       if (context.json) {
         context.printJson({
           success: true,

@@ -42,6 +42,7 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
     {
       timeout: context.timeout,
       audit: plan.audit,
+      onWarning: (warning) => warnings.push(warning),
       // A hook process is short-lived and cold: parsing the whole file would be most of its run.
       sections: sectionsRead(plan.edits),
       afterWrite: async (w) => {

@@ -34,7 +34,16 @@ export interface SaveOptions {
   checkConflict?: boolean;
   /** What a conflict does: `throw` a StateConflictError (default) or `reconcile` both changes. */
   onConflict?: 'throw' | 'reconcile';
+  onWarning?: WarningHandler;
 }
+
+/**
+ * Told what went wrong without failing the save (the state was written, its audit entry was not).
+ * The library never prints: without a handler, the warning goes to `process.emitWarning`.
+ */
+export type WarningHandler = (message: string) => void;
+
+const emitWarning: WarningHandler = (message) => process.emitWarning(message, { code: 'PARACLE_WARNING' });
 
 /** One entry replacing the per-change entries of a save, e.g. a hook's `auto_maintain`. */
 export interface AuditOverride {
@@ -66,6 +75,7 @@ export interface UpdateOptions {
   audit?: AuditOverride;
   /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
   afterWrite?: (written: WrittenState) => void | Promise<void>;
+  onWarning?: WarningHandler;
 }
 
 export function timeoutMs(seconds: number | undefined): number {
@@ -126,7 +136,9 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
       diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
-      if (options.onConflict === 'reconcile') return { revision: await saveReconciled(state, root, file, lock, disk), reconciled: true };
+      if (options.onConflict === 'reconcile') {
+        return { revision: await saveReconciled(state, root, file, lock, disk, options.onWarning), reconciled: true };
+      }
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
           disk.revision === state.revision
@@ -135,7 +147,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
       });
     }
     const entries = auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned });
+    const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned, onWarning: options.onWarning });
     adopt(state, written);
     return { revision: written.revision, reconciled: false };
   });
@@ -164,6 +176,7 @@ export async function updateState(
       minRevision: options.minRevision,
       cut: partial?.cut,
       requote: state.assigned,
+      onWarning: options.onWarning,
     });
     adopt(state, written);
     await options.afterWrite?.(written);
@@ -249,6 +262,7 @@ interface WriteOptions {
   /** The partial read's cut, when only some top-level entries were read. */
   cut?: TopLevelCut;
   requote?: Requote;
+  onWarning?: WarningHandler;
 }
 
 /** Under the lock: render, replace atomically, then log. Returns what was written. */
@@ -271,16 +285,17 @@ async function writeState(
   await logQuietly(
     root,
     entries.map((entry) => ({ ...entry, revision })),
+    options.onWarning ?? emitWarning,
   );
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */
-async function logQuietly(root: string, entries: StateChangeInput[]): Promise<void> {
+async function logQuietly(root: string, entries: StateChangeInput[], onWarning: WarningHandler): Promise<void> {
   try {
     await appendStateChanges(root, entries);
   } catch (error) {
-    process.stderr.write(`paracle: warning: the state was saved but its audit entry was not: ${(error as Error).message}\n`);
+    onWarning(`the state was saved but its audit entry was not: ${(error as Error).message}`);
   }
 }
 
@@ -323,7 +338,14 @@ const RECONCILE_ATTEMPTS = 3;
  * into the file now on disk, and write that as the next revision, logging this save's own changes
  * plus one `reconcile` entry naming the keys merged and every override with both values.
  */
-async function saveReconciled(state: ParacState, root: string, file: string, lock: StateLock, found: ParsedState): Promise<number> {
+async function saveReconciled(
+  state: ParacState,
+  root: string,
+  file: string,
+  lock: StateLock,
+  found: ParsedState,
+  onWarning: WarningHandler | undefined,
+): Promise<number> {
   let disk = found;
   let keys: string[] = [];
   for (let attempt = 1; attempt <= RECONCILE_ATTEMPTS; attempt += 1) {
@@ -346,7 +368,7 @@ async function saveReconciled(state: ParacState, root: string, file: string, loc
       ...auditEntries(state.changes, state.original, state.data),
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
-    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned });
+    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned, onWarning });
     adopt(state, written);
     return written.revision;
   }

@@ -112,7 +112,11 @@ export async function runSync(
       new_value: Object.fromEntries(changes.map((c) => [c.path, c.new])),
     },
   ];
-  const saved = await saveStateReport(state, target.root, { timeout: target.timeout, onConflict: 'reconcile' });
+  const saved = await saveStateReport(state, target.root, {
+    timeout: target.timeout,
+    onConflict: 'reconcile',
+    onWarning: (warning) => warnings.push(warning),
+  });
   return { ...report, revision: saved.revision, reconciled: saved.reconciled };
 }
 

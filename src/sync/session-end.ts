@@ -96,7 +96,7 @@ export function describeSessionEnd(summary: SessionEndSummary): string {
 /** What `endSession` did (or, with `dryRun`, would do); the CLI renders it. */
 export type SessionEndReport =
   | ({ dryRun: true; revision: number; diff: string } & SessionEndSummary)
-  | ({ dryRun: false; changed: boolean; revision: number; previousRevision: number } & SessionEndSummary);
+  | ({ dryRun: false; changed: boolean; revision: number; previousRevision: number; warnings: string[] } & SessionEndSummary);
 
 export async function endSession(
   target: { root: string; stateFile: string; timeout: number | undefined },
@@ -126,6 +126,7 @@ export async function endSession(
   };
   let summary: SessionEndSummary = { completed: [], started: [], progress: null };
   let previous = 0;
+  const warnings: string[] = [];
   const state = await updateState(
     target.root,
     (s) => {
@@ -133,7 +134,7 @@ export async function endSession(
       summary = applySessionEnd(s, options);
       Object.assign(audit, { description: `Session ended: ${describeSessionEnd(summary)}`, ...summary });
     },
-    { timeout: target.timeout, audit },
+    { timeout: target.timeout, audit, onWarning: (warning) => warnings.push(warning) },
   );
-  return { dryRun: false, changed: state.revision !== previous, revision: state.revision, previousRevision: previous, ...summary };
+  return { dryRun: false, changed: state.revision !== previous, revision: state.revision, previousRevision: previous, warnings, ...summary };
 }
