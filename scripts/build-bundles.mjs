@@ -7,11 +7,6 @@
 // points run a bundle only when the two ids match, so they never run a bundle older than the tree
 // (a later bare `tsc` rewrites the entry without the id), and never depend on file times: npm
 // extracts a tarball in its own order, which made an mtime comparison pick the slower tree.
-//
-// graceful-fs is replaced by node's own fs in the CLI and hook bundles. proper-lockfile loads it as
-// the default for its `fs` option, which src/lock/lock.ts always sets, so it is never called; but
-// loading it patches node's fs for the whole process and pulls in the stream modules, a cost paid
-// on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,10 +24,9 @@ const common = {
 };
 const startUpBundle = {
   ...common,
-  alias: { 'graceful-fs': './scripts/bundle-shims/graceful-fs.cjs' },
   // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
   // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
-  // require, so node's ESM loader (≈15 ms) does not start on a commit.
+  // require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
   external: ['fs-ext-extra-prebuilt'],
   supported: { 'dynamic-import': false },
   banner: { js: stamp },

@@ -147,7 +147,10 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
       });
     }
     const entries = auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned, onWarning: options.onWarning });
+    const written = await writeState(root, file, lock, disk, state.data, entries, {
+      requote: state.assigned,
+      onWarning: options.onWarning,
+    });
     adopt(state, written);
     return { revision: written.revision, reconciled: false };
   });

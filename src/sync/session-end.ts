@@ -136,5 +136,12 @@ export async function endSession(
     },
     { timeout: target.timeout, audit, onWarning: (warning) => warnings.push(warning) },
   );
-  return { dryRun: false, changed: state.revision !== previous, revision: state.revision, previousRevision: previous, warnings, ...summary };
+  return {
+    dryRun: false,
+    changed: state.revision !== previous,
+    revision: state.revision,
+    previousRevision: previous,
+    warnings,
+    ...summary,
+  };
 }
