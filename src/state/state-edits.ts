@@ -58,6 +58,50 @@ export function applyEditsToState(state: ParacState, edits: readonly StateEdit[]
   return { changes, skipped };
 }
 
+/**
+ * Items started and completed in the current phase, as edits of its lists, the way the Python
+ * original moves them: a started item goes to `in_progress` (and out of `pending`), a completed one
+ * to `completed` (and out of `in_progress` and `pending`). A list is created only to add to it.
+ * Used by `ParacState.addInProgress`/`addCompleted` and by `paracle session end`.
+ */
+export function phaseItemEdits(
+  data: Record<string, unknown>,
+  items: { start?: readonly string[]; complete?: readonly string[] },
+): StateEdit[] {
+  const phase = isMapping(data.current_phase) ? data.current_phase : {};
+  const lists = new Map<string, unknown[] | undefined>();
+  const list = (key: string): unknown[] | undefined => {
+    if (!lists.has(key)) {
+      const value = Object.hasOwn(phase, key) ? phase[key] : undefined;
+      if (value !== undefined && value !== null && !Array.isArray(value)) {
+        throw new TypeError(`current_phase.${key} is not a list in the state file`);
+      }
+      lists.set(key, Array.isArray(value) ? [...value] : undefined);
+    }
+    return lists.get(key);
+  };
+  const add = (key: string, item: string) => {
+    const items = list(key) ?? [];
+    if (!items.includes(item)) items.push(item);
+    lists.set(key, items);
+  };
+  const remove = (key: string, item: string) => {
+    const items = list(key);
+    const index = items?.indexOf(item) ?? -1;
+    if (index !== -1) items!.splice(index, 1);
+  };
+  for (const item of items.start ?? []) {
+    add('in_progress', item);
+    remove('pending', item);
+  }
+  for (const item of items.complete ?? []) {
+    add('completed', item);
+    remove('in_progress', item);
+    remove('pending', item);
+  }
+  return [...lists].flatMap(([key, value]) => (value === undefined ? [] : [{ path: ['current_phase', key], value }]));
+}
+
 function setAt(node: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> | null {
   const [key, ...rest] = path;
   if (key === undefined) return null;

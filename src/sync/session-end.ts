@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { StateMissingError } from '../errors.js';
-import { isRecord } from '../document/plain-data.js';
 import { localDate, type ParacState } from '../state/model.js';
-import { applyEditsToState, type StateEdit } from '../state/state-edits.js';
+import { applyEditsToState, phaseItemEdits, type StateEdit } from '../state/state-edits.js';
 
 /** What a working session finished, started and how far the phase got. */
 export interface SessionEndOptions {
@@ -21,39 +20,7 @@ export interface SessionEndOptions {
  * other's items.
  */
 export function sessionEndEdits(data: Record<string, unknown>, options: SessionEndOptions, date: string): StateEdit[] {
-  const phase = isRecord(data.current_phase) ? data.current_phase : {};
-  const lists = new Map<string, unknown[] | undefined>();
-  const list = (key: string): unknown[] | undefined => {
-    if (!lists.has(key)) {
-      const value = phase[key];
-      if (value !== undefined && value !== null && !Array.isArray(value)) {
-        throw new TypeError(`current_phase.${key} is not a list in the state file`);
-      }
-      lists.set(key, Array.isArray(value) ? [...value] : undefined);
-    }
-    return lists.get(key);
-  };
-  const add = (key: string, item: string) => {
-    const items = list(key) ?? [];
-    if (!items.includes(item)) items.push(item);
-    lists.set(key, items);
-  };
-  const remove = (key: string, item: string) => {
-    const items = list(key);
-    const index = items?.indexOf(item) ?? -1;
-    if (index !== -1) items!.splice(index, 1);
-  };
-  for (const item of options.start ?? []) {
-    add('in_progress', item);
-    remove('pending', item);
-  }
-  for (const item of options.complete ?? []) {
-    add('completed', item);
-    remove('in_progress', item);
-    remove('pending', item);
-  }
-  const edits: StateEdit[] = [];
-  for (const [key, items] of lists) if (items !== undefined) edits.push({ path: ['current_phase', key], value: items });
+  const edits = phaseItemEdits(data, { start: options.start, complete: options.complete });
   if (options.progress !== undefined) {
     if (!Number.isInteger(options.progress) || options.progress < 0 || options.progress > 100) {
       throw new RangeError(`progress must be an integer from 0 to 100, got ${String(options.progress)}`);
