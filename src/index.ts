@@ -29,6 +29,7 @@ export {
   type RetryOptions,
   type AuditOverride,
   type WrittenState,
+  type WarningHandler,
 } from './store/store.js';
 export {
   logStateChange,

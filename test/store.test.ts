@@ -274,3 +274,23 @@ describe('store: parse check of the written file', () => {
     expect((await loadState(root))!.revision).toBe(1);
   });
 });
+
+describe('store: warnings are handed to the caller, never printed', () => {
+  it('a save whose audit entry cannot be written stands, and says so through onWarning (else process.emitWarning)', async () => {
+    const root = tempParacRoot();
+    // The log is a link into a folder that does not exist: it reads as missing, and an append fails.
+    mkdirSync(join(root, 'memory', 'logs'), { recursive: true });
+    symlinkSync(join(root, 'no-such-folder', 'log.jsonl'), join(root, 'memory', 'logs', 'state_changes.jsonl'));
+    const warnings: string[] = [];
+    const state = await updateState(root, (s) => s.addCompleted('warned'), { onWarning: (warning) => warnings.push(warning) });
+    expect(state.revision).toBe(12);
+    expect(warnings).toEqual([expect.stringMatching(/^the state was saved but its audit entry was not: /)]);
+
+    const emitted = new Promise<Error>((resolve) => process.once('warning', resolve));
+    await updateState(root, (s) => s.addCompleted('emitted'));
+    const warning = await emitted;
+    expect(warning.message).toMatch(/^the state was saved but its audit entry was not: /);
+    expect((warning as Error & { code?: string }).code).toBe('PARACLE_WARNING');
+    expect(stateText(root)).toContain('- emitted');
+  });
+});
