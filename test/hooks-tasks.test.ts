@@ -181,6 +181,14 @@ describe('roadmap alignment', () => {
     expect(roadmapCurrentPhase(await parsed('current_phase:\n  id: x\n'))).toBeNull();
     expect(roadmapCurrentPhase(await parsed('top:\n  current_phase: nested\n'))).toBeNull();
     expect(await parseRoadmapText('a: [1\n', 'roadmap.yaml')).toEqual({ error: expect.stringMatching(/^roadmap\.yaml:\d+:\d+: /) });
+    // The hook reads one entry of a long file: only that entry is parsed; an error is placed in the whole file.
+    expect(await parseRoadmapText(readFixture('roadmap.yaml'), 'roadmap.yaml', ['current_phase'])).toEqual({
+      roadmap: { current_phase: 'phase_10' },
+    });
+    expect(await parseRoadmapText('a: 1\nb: 2\ncurrent_phase: [x\n', 'roadmap.yaml', ['current_phase'])).toEqual({
+      error: expect.stringMatching(/^roadmap\.yaml:[34]:\d+: /),
+    });
+    expect(await parseRoadmapText('a: 1\n', 'roadmap.yaml', ['current_phase'])).toEqual({ roadmap: {} });
     expect(statePhaseId({ current_phase: { id: 'phase_10' } })).toBe('phase_10');
     expect(statePhaseId({ current_phase: 'phase_3' })).toBe('phase_3');
     expect(roadmapAlignmentWarning(roadmap, { current_phase: { id: 'phase_10' } })).toBeNull();

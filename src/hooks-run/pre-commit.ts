@@ -161,7 +161,7 @@ async function gatherFacts(
     context.dryRun || stagePaths.length === 0
       ? Promise.resolve([])
       : prepareIndexes(context.topLevel, context.env, stagePaths, textsMatchingIndex(textsBeforeStatus, status)),
-    context.config.tasks.roadmapAlignment ? readRoadmap(context.roadmapFile) : Promise.resolve(null),
+    context.config.tasks.roadmapAlignment ? readRoadmap(context.roadmapFile, ['current_phase']) : Promise.resolve(null),
   ]);
   return {
     today: localDate(),

@@ -11,20 +11,37 @@ import { isRecord } from '../document/plain-data.js';
 /** The parsed roadmap, or one line saying why it could not be read (file:line:column: reason). */
 export type RoadmapRead = { roadmap: unknown } | { error: string };
 
-/** null when there is no roadmap file. */
-export async function readRoadmap(file: string): Promise<RoadmapRead | null> {
+/**
+ * null when there is no roadmap file. `keys`: parse only these top-level entries (the hook needs
+ * one line of a long file; a cold parse of all of it would cost a commit more than the rest of the
+ * hook's YAML work). Anything the cut is unsure of, or an error in it, is parsed whole.
+ */
+export async function readRoadmap(file: string, keys?: readonly string[]): Promise<RoadmapRead | null> {
   let text: string | null;
   try {
     text = await readTextIfExists(file);
   } catch (error) {
     return { error: `${file}: cannot read: ${(error as Error).message}` };
   }
-  return text === null ? null : parseRoadmapText(text, file);
+  return text === null ? null : parseRoadmapText(text, file, keys);
 }
 
 /** Loaded on first use: a commit touching no watched area never pays for the YAML parser. */
-export async function parseRoadmapText(text: string, file: string): Promise<RoadmapRead> {
+export async function parseRoadmapText(text: string, file: string, keys?: readonly string[]): Promise<RoadmapRead> {
   const { parseDocument } = await import('yaml');
+  if (keys !== undefined) {
+    const { cutTopLevel } = await import('../document/sections.js');
+    const cut = cutTopLevel(text);
+    if (cut !== null) {
+      const picked = cut.sections
+        .filter((section) => keys.includes(section.key))
+        .map((section) => text.slice(section.start, section.end).replace(/\r?\n?$/, '\n'))
+        .join('');
+      const doc = parseDocument(picked, { uniqueKeys: false });
+      // An error is reported from the whole file below, with its real line and column.
+      if (doc.errors.length === 0) return { roadmap: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+    }
+  }
   const doc = parseDocument(text, { uniqueKeys: false });
   const error = doc.errors[0];
   if (error) {
