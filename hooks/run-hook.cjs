@@ -1,7 +1,7 @@
 'use strict';
 // Shared by the hook entry points: find the built toolkit beside this folder and run one hook.
-// A hook starts a fresh node on every commit, so this is CommonJS (measured: starting node's ESM
-// loader cost every commit about 15 ms) and it runs the one-file bundle
+// A hook starts a fresh node on every commit, so this is CommonJS (node's ESM loader would start
+// on every commit; BENCHMARKS.md) and it runs the one-file bundle
 // dist/hooks-bundle/git-entry.cjs through V8's code cache (see src/code-cache.ts) when the bundle
 // comes from the same build as the module tree, else the module tree tsc emits.
 const { existsSync } = require('node:fs');
@@ -11,8 +11,8 @@ const { pathToFileURL } = require('node:url');
 const dist = join(__dirname, '..', 'dist');
 const bundlePath = join(dist, 'hooks-bundle', 'git-entry.cjs');
 const loader = join(dist, 'hooks-bundle', 'code-cache.cjs');
-const tree = join(dist, 'hooks-run', 'git-entry.js');
-/** Measured: a full pre-commit run's cache is ~0.85 of the bundle's size, one touching no watched area's ~0.25. */
+const tree = join(dist, 'cli', 'git-entry.js');
+/** Between the cache a full pre-commit run leaves and the smaller one of a commit touching no watched area (BENCHMARKS.md). */
 const PARTIAL_CACHE_SHARE = 0.6;
 
 async function runHook(name) {

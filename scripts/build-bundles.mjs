@@ -3,15 +3,10 @@
 // itself for the CommonJS hook entries in hooks/; and the library as CommonJS (`require`).
 //
 // Build id: one id per build goes on the first line of each bundle and on the last line of the
-// module-tree entry it stands in for (dist/cli/main.js, dist/hooks-run/git-entry.js). The entry
+// module-tree entry it stands in for (dist/cli/main.js, dist/cli/git-entry.js). The entry
 // points run a bundle only when the two ids match, so they never run a bundle older than the tree
 // (a later bare `tsc` rewrites the entry without the id), and never depend on file times: npm
 // extracts a tarball in its own order, which made an mtime comparison pick the slower tree.
-//
-// graceful-fs is replaced by node's own fs in the CLI and hook bundles. proper-lockfile loads it as
-// the default for its `fs` option (src/lock/lock.ts sets none, so in the bundles its few sync calls
-// go to node's fs); loading it patches node's fs for the whole process and pulls in the stream
-// modules, a cost paid on every commit for nothing. The library (tree and CommonJS build) keeps the real one.
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,10 +24,9 @@ const common = {
 };
 const startUpBundle = {
   ...common,
-  alias: { 'graceful-fs': './scripts/bundle-shims/graceful-fs.cjs' },
   // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
   // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
-  // require, so node's ESM loader (≈15 ms) does not start on a commit.
+  // require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
   external: ['fs-ext-extra-prebuilt'],
   supported: { 'dynamic-import': false },
   banner: { js: stamp },
@@ -41,7 +35,7 @@ const startUpBundle = {
 rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
 await Promise.all([
-  build({ ...startUpBundle, entryPoints: ['src/hooks-run/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
+  build({ ...startUpBundle, entryPoints: ['src/cli/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
     ...startUpBundle,
@@ -56,7 +50,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', packages: 'external' }),
 ]);
 
-for (const entry of ['dist/cli/main.js', 'dist/hooks-run/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
+for (const entry of ['dist/cli/main.js', 'dist/cli/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
 
 // The CommonJS entry's types: every declaration file index.d.ts reaches, copied as `.d.cts` with
 // its relative imports renamed to match. TypeScript reads a `.d.ts` in a `type: module` package as

@@ -54,8 +54,7 @@ export function currentBundle(bundle: string, tree: string): CurrentBundle | nul
   try {
     treeEntry = readFileSync(tree, 'utf8');
   } catch {
-    // No tree to prefer (a package shipping only the bundles).
-    treeEntry = stampLine;
+    return null;
   }
   if (!treeEntry.endsWith(stampLine)) return null;
   return { file: bundle, source, buildId: stampLine.slice(BUILD_ID_LINE.length, -1) };

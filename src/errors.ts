@@ -2,10 +2,40 @@
  * Every failure a caller may want to act on is a typed error with a stable `code`.
  * Only the CLI entry point turns them into exit codes and one-line messages.
  */
-export class ParacleError extends Error {
-  readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/** Every `code` an error of this toolkit carries: scripts match on these (`--json` prints them). */
+export type ErrorCode =
+  | 'AUDIT_ENTRY_INVALID'
+  | 'GIT_FAILED'
+  | 'HOOK_REFUSED'
+  | 'HOOKS_CONFIG'
+  | 'HUSKY_FAILED'
+  | 'METRICS_CONFIG'
+  | 'NO_PACKAGE_JSON'
+  | 'NOT_A_GIT_REPOSITORY'
+  | 'PACKAGE_JSON_INVALID'
+  | 'PARAC_NOT_FOUND'
+  | 'REMERGE_FAILED'
+  | 'REMERGE_NO_REPOSITORY'
+  | 'REMERGE_NOT_A_MERGE'
+  | 'REMERGE_NOTHING'
+  | 'REMERGE_UNCOMMITTED'
+  | 'REMERGE_UNKNOWN_COMMIT'
+  | 'STATE_CONFLICT'
+  | 'STATE_EXISTS'
+  | 'STATE_LOCK_HELD'
+  | 'STATE_LOCK_TIMEOUT'
+  | 'STATE_MISSING'
+  | 'STATE_PARSE'
+  | 'STATE_WRITE'
+  | 'TOOLKIT_NOT_INSTALLED'
+  | 'VERIFY_BASE_UNKNOWN'
+  | 'VERIFY_NO_REPOSITORY';
+
+export class ParacleError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -73,6 +103,16 @@ export class StateParseError extends ParacleError {
     this.line = position?.line;
     this.column = position?.column;
     this.reason = reason;
+  }
+}
+
+/** There is no state file at `file` yet (`paracle init` makes one). */
+export class StateMissingError extends ParacleError {
+  readonly file: string;
+
+  constructor(file: string) {
+    super('STATE_MISSING', `${file}: no state file; run \`paracle init\` to create one`);
+    this.file = file;
   }
 }
 
@@ -151,3 +191,12 @@ export class StateLockHeldError extends ParacleError {
     this.holder = holder;
   }
 }
+
+/**
+ * Told what went wrong without failing the call (a save written whose audit entry was not; a Python
+ * lock that cannot be taken here). The library never prints: the CLI passes a handler that renders.
+ */
+export type WarningHandler = (message: string) => void;
+
+/** Without a handler, warnings go to node's own channel (`process.on('warning')`), code PARACLE_WARNING. */
+export const emitParacleWarning: WarningHandler = (message) => process.emitWarning(message, { code: 'PARACLE_WARNING' });

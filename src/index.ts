@@ -8,7 +8,9 @@ export {
   StateLockError,
   StateParseError,
   StateWriteError,
+  StateMissingError,
   AuditEntryError,
+  type ErrorCode,
   type LockHolder,
 } from './errors.js';
 export { findParacRoot, stateFilePath, auditLogPath } from './state/paths.js';
@@ -27,6 +29,7 @@ export {
   type RetryOptions,
   type AuditOverride,
   type WrittenState,
+  type WarningHandler,
 } from './store/store.js';
 export {
   logStateChange,

@@ -301,6 +301,22 @@ describe('paracle session end', () => {
     expect((await paracle(['lock', 'status'], dir)).stdout).toBe('free\n');
   });
 
+  it('lock clear refuses a live lock in one line saying which command takes it anyway, exit 1', async () => {
+    const { dir, stateFile } = project();
+    const holder = await holdStateLock(stateFile, 'cli-hold-lock test child');
+    children.push(holder);
+    const refused = await paracle(['lock', 'clear'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^paracle: \\S+current_state\\.yaml is held by pid ${holder.pid} on .+, which is still running; not removing a live lock\\. \`paracle lock clear --force\` takes it anyway \\(its holder's write is then abandoned\\)\\.\n$`,
+      ),
+    );
+    const json = await paracle(['lock', 'clear', '--json'], dir);
+    expect(JSON.parse(json.stdout).error.code).toBe('STATE_LOCK_HELD');
+    expect(JSON.parse((await paracle(['lock', 'status', '--json'], dir)).stdout).state).toBe('held');
+  });
+
   it('lock clear --force takes a live lock', async () => {
     const { dir, stateFile } = project();
     const holder = await holdStateLock(stateFile, 'cli-hold-lock test child');

@@ -152,22 +152,6 @@ describe('paracle install', () => {
     expect(repo.read(STATE_REL)).toBe(before);
   });
 
-  it('a hook line from before the entries were CommonJS (hooks/*.mjs) still runs; install then upgrades it in place', async () => {
-    const repo = await makeTestRepo();
-    const current = repo.read('.husky/pre-commit');
-    repo.write('.husky/pre-commit', current.replace('hooks/pre-commit.cjs', 'hooks/pre-commit.mjs'));
-    const revision = (path: string) => parseStateText(repo.read(path), path).revision;
-    const before = revision(STATE_REL);
-    repo.write('packages/x.py', 'x\n');
-    await repo.git(['add', '-A']);
-    const result = await repo.user(['commit', '-q', '-m', 'old hook line']);
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain(`rev ${before} → ${before + 1}`);
-    expect(revision(STATE_REL)).toBe(before + 1);
-    expect((await repo.paracle(['install', '--quiet'])).exitCode).toBe(0);
-    expect(repo.read('.husky/pre-commit')).toBe(current);
-  });
-
   it('the hook files are executable and run through husky’s runner', async () => {
     const repo = await makeTestRepo();
     for (const file of HOOK_FILES) expect(statSync(join(repo.dir, file)).mode & 0o111).not.toBe(0);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
-import { localDate } from '../src/hooks-run/pre-commit.js';
+import { localDate } from '../src/state/model.js';
 import { countWaiters, queueDirFor } from '../src/lock/lock-queue.js';
 import { holdStateLock, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';

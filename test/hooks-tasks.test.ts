@@ -9,17 +9,18 @@ import { BLOCK_START, renderHookBlock, upsertBlock } from '../src/hooks-install/
 import { ignoreBlock, upsertIgnoreRules } from '../src/hooks-install/ignore-rules.js';
 import { preparedScript, withPrepareScript } from '../src/hooks-install/prepare-script.js';
 import { colorEnabled, formatOutcome } from '../src/hooks-run/report.js';
-import { isStateScratchPath } from '../src/hooks-run/state-scratch-paths.js';
-import { unifiedDiff } from '../src/hooks-run/unified-diff.js';
+import { isStateScratchPath } from '../src/state/state-scratch-paths.js';
+import { unifiedDiff } from '../src/text/unified-diff.js';
 import { scratchPathFor } from '../src/fs/scratch-files.js';
 import { lockPathFor } from '../src/lock/lock.js';
 import { addChangelogEntry } from '../src/tasks/changelog.js';
 import { DEFAULT_AREAS, classifyStagedPaths, recentChangesEdits } from '../src/tasks/changes-by-area.js';
 import { committedRevision } from '../src/tasks/merge-revision.js';
 import { compileGlob, matcherFor } from '../src/tasks/path-glob.js';
-import { roadmapAlignmentWarning, roadmapCurrentPhase, statePhaseId } from '../src/tasks/roadmap-alignment.js';
+import { parseRoadmapText, roadmapAlignmentWarning, roadmapCurrentPhase, statePhaseId } from '../src/tasks/roadmap-alignment.js';
 import { snapshotEdits } from '../src/tasks/snapshot.js';
-import { applyStateEdits, withRevision } from '../src/tasks/state-edits.js';
+import { withRevision } from '../src/state/revision.js';
+import { applyStateEdits } from '../src/state/state-edits.js';
 import { historyFiles, readFixture, tempDir } from './support/fixtures.js';
 
 /** The pure parts of the hooks: tasks, parsers, renderers. Data in, data out. */
@@ -167,20 +168,34 @@ describe('changelog', () => {
 });
 
 describe('roadmap alignment', () => {
-  it('reads the roadmap’s current_phase and compares it with the state’s', () => {
-    const roadmap = readFixture('roadmap.yaml');
+  it('reads the roadmap’s current_phase with the yaml library and compares it with the state’s', async () => {
+    const parsed = async (text: string) => {
+      const read = await parseRoadmapText(text, 'roadmap.yaml');
+      if ('error' in read) throw new Error(read.error);
+      return read.roadmap;
+    };
+    const roadmap = await parsed(readFixture('roadmap.yaml'));
     expect(roadmapCurrentPhase(roadmap)).toBe('phase_10');
-    expect(roadmapCurrentPhase('a: 1\ncurrent_phase: "phase_2" # note\n')).toBe('phase_2');
-    expect(roadmapCurrentPhase("current_phase: 'it''s'\n")).toBe("it's");
-    expect(roadmapCurrentPhase('current_phase:\n  id: x\n')).toBeNull();
-    expect(roadmapCurrentPhase('  current_phase: nested\n')).toBeNull();
+    expect(roadmapCurrentPhase(await parsed('a: 1\ncurrent_phase: "phase_2" # note\n'))).toBe('phase_2');
+    expect(roadmapCurrentPhase(await parsed("current_phase: 'it''s'\n"))).toBe("it's");
+    expect(roadmapCurrentPhase(await parsed('current_phase:\n  id: x\n'))).toBeNull();
+    expect(roadmapCurrentPhase(await parsed('top:\n  current_phase: nested\n'))).toBeNull();
+    expect(await parseRoadmapText('a: [1\n', 'roadmap.yaml')).toEqual({ error: expect.stringMatching(/^roadmap\.yaml:\d+:\d+: /) });
+    // The hook reads one entry of a long file: only that entry is parsed; an error is placed in the whole file.
+    expect(await parseRoadmapText(readFixture('roadmap.yaml'), 'roadmap.yaml', ['current_phase'])).toEqual({
+      roadmap: { current_phase: 'phase_10' },
+    });
+    expect(await parseRoadmapText('a: 1\nb: 2\ncurrent_phase: [x\n', 'roadmap.yaml', ['current_phase'])).toEqual({
+      error: expect.stringMatching(/^roadmap\.yaml:[34]:\d+: /),
+    });
+    expect(await parseRoadmapText('a: 1\n', 'roadmap.yaml', ['current_phase'])).toEqual({ roadmap: {} });
     expect(statePhaseId({ current_phase: { id: 'phase_10' } })).toBe('phase_10');
     expect(statePhaseId({ current_phase: 'phase_3' })).toBe('phase_3');
     expect(roadmapAlignmentWarning(roadmap, { current_phase: { id: 'phase_10' } })).toBeNull();
     expect(roadmapAlignmentWarning(roadmap, { current_phase: { id: 'phase_9' } })).toBe(
       'roadmap.yaml says current_phase is phase_10 but current_state.yaml is at phase_9; update one of them',
     );
-    expect(roadmapAlignmentWarning('nothing: here\n', { current_phase: { id: 'phase_9' } })).toBeNull();
+    expect(roadmapAlignmentWarning(await parsed('nothing: here\n'), { current_phase: { id: 'phase_9' } })).toBeNull();
   });
 });
 

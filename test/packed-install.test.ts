@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../src/cli/command-names.js';
@@ -209,6 +209,28 @@ describe('start-up from the tarball: the bundle is chosen by build id', () => {
     expect(commit.stderr).toContain('rev 11 → 12');
     const id = buildIdOf(repo.packageDir, 'hooks-bundle/git-entry.cjs');
     expect(cacheFiles(cache)).toEqual([`${id}-node${process.versions.node}-${process.arch}/hooks-bundle-pre-commit.v8-cache`]);
+  });
+});
+
+describe('start-up from the tarball: the hook falls back to the module tree', () => {
+  it('a hook whose bundle is stale (a bare tsc) or missing (a build stopped after tsc) runs the tree: same update, no code cache', async () => {
+    const cache = scratchDir('paracle-cache-');
+    const repo = await makePackedRepo({ commit: false });
+    const entry = join(repo.packageDir, 'dist', 'cli', 'git-entry.js');
+    writeFileSync(entry, readFileSync(entry, 'utf8').replace(/\/\/ paracle-build-id: .*\n$/, ''));
+    await repo.git(['add', '-A']);
+    const stale = await repo.user(['commit', '-q', '-m', 'initial'], { env: { XDG_CACHE_HOME: cache } });
+    expect(stale.exitCode, stale.stderr).toBe(0);
+    expect(stale.stderr).toContain('rev 11 → 12');
+    expect(cacheFiles(cache)).toEqual([]);
+
+    rmSync(join(repo.packageDir, 'dist', 'hooks-bundle'), { recursive: true });
+    repo.write('packages/x.py', 'x\n');
+    await repo.git(['add', '-A']);
+    const missing = await repo.user(['commit', '-q', '-m', 'no bundles'], { env: { XDG_CACHE_HOME: cache } });
+    expect(missing.exitCode, missing.stderr).toBe(0);
+    expect(missing.stderr).toContain('rev 12 → 13');
+    expect(cacheFiles(cache)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { StateParseError } from '../src/errors.js';
 import { reconcileStates } from '../src/reconcile/reconcile-states.js';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
-import { ParacState, today } from '../src/state/model.js';
+import { ParacState, localDate } from '../src/state/model.js';
 import { addedLines, historyFiles, INVALID_HISTORY_PREFIX, readFixture } from './support/fixtures.js';
 
 /**
@@ -59,7 +59,9 @@ describe('reconcileStates on the real current_state.yaml', () => {
     expect(data.repository.branch).toBe('main');
     expect(data.metrics.total_files).toBe(1234);
     expect(data.metrics.test_count).toBe(771);
-    expect(data.blockers).toEqual([{ id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added_date: today() }]);
+    expect(data.blockers).toEqual([
+      { id: 'blocker_1', description: 'Waiting: upstream review', severity: 'high', added_date: localDate() },
+    ]);
     expect(data.next_actions.at(-1)).toBe('Ship the merge driver');
     expect(data.revision).toBe(12);
     expect(result.conflicts).toEqual([]);
@@ -79,7 +81,7 @@ describe('reconcileStates on the real current_state.yaml', () => {
         '  - id: blocker_1',
         '    description: "Waiting: upstream review"',
         '    severity: high',
-        `    added_date: "${today()}"`,
+        `    added_date: "${localDate()}"`,
         '  - Ship the merge driver',
       ].sort(),
     );
@@ -181,7 +183,7 @@ describe('reconcileStates on consecutive commits of the real history', () => {
       expected.local_note = 'edited while upstream moved on';
       expected.blockers = [
         ...(upstreamData.blockers ?? []),
-        { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added_date: today() },
+        { id: 'blocker_1', description: 'Local: waiting for review', severity: 'low', added_date: localDate() },
       ];
       if (Array.isArray(olderData.next_actions)) {
         const upstreamActions = Array.isArray(upstreamData.next_actions) ? upstreamData.next_actions : [];
@@ -189,7 +191,7 @@ describe('reconcileStates on consecutive commits of the real history', () => {
         expected.next_actions =
           stillThere || !Object.hasOwn(upstreamData, 'next_actions') ? [...upstreamActions, 'Local next action'] : upstreamActions;
       }
-      expected.snapshot_date = today();
+      expected.snapshot_date = localDate();
 
       const forward = await reconcileStates(older, local, upstream);
       const backward = await reconcileStates(older, upstream, local);

@@ -19,7 +19,7 @@ import { readAuditLog } from '../src/log/audit-log.js';
 import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { loadState, saveState, updateState, updateWithRetry } from '../src/store/store.js';
-import { today } from '../src/state/model.js';
+import { localDate } from '../src/state/model.js';
 import { changedLines, readFixture, tempParacRoot } from './support/fixtures.js';
 
 const run = promisify(execFile);
@@ -45,7 +45,7 @@ describe('store: load and save on the real file', () => {
     expect(state.revision).toBe(12);
     const after = stateText(root);
     expect(changedLines(before, after)).toEqual([2, 3, lineOf(before, '  progress: 0%')]);
-    expect(after.split('\n').slice(1, 3)).toEqual([`snapshot_date: "${today()}"`, 'revision: 12']);
+    expect(after.split('\n').slice(1, 3)).toEqual([`snapshot_date: "${localDate()}"`, 'revision: 12']);
 
     const { entries } = await readAuditLog(root);
     expect(entries).toHaveLength(1);
@@ -184,7 +184,7 @@ describe('store: load and save on the real file', () => {
       s.addBlocker('Waiting on the release: tag', 'high');
     });
     expect(stateText(root)).toContain(
-      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added_date: "${today()}"\nnext_actions:`,
+      `blockers:\n  - id: blocker_1\n    description: "Waiting on the release: tag"\n    severity: high\n    added_date: "${localDate()}"\nnext_actions:`,
     );
   });
 });
@@ -272,5 +272,25 @@ describe('store: parse check of the written file', () => {
     mkdirSync(dirname(stateFilePath(root)), { recursive: true });
     await updateState(root, (s) => s.updateProgress(0));
     expect((await loadState(root))!.revision).toBe(1);
+  });
+});
+
+describe('store: warnings are handed to the caller, never printed', () => {
+  it('a save whose audit entry cannot be written stands, and says so through onWarning (else process.emitWarning)', async () => {
+    const root = tempParacRoot();
+    // The log is a link into a folder that does not exist: it reads as missing, and an append fails.
+    mkdirSync(join(root, 'memory', 'logs'), { recursive: true });
+    symlinkSync(join(root, 'no-such-folder', 'log.jsonl'), join(root, 'memory', 'logs', 'state_changes.jsonl'));
+    const warnings: string[] = [];
+    const state = await updateState(root, (s) => s.addCompleted('warned'), { onWarning: (warning) => warnings.push(warning) });
+    expect(state.revision).toBe(12);
+    expect(warnings).toEqual([expect.stringMatching(/^the state was saved but its audit entry was not: /)]);
+
+    const emitted = new Promise<Error>((resolve) => process.once('warning', resolve));
+    await updateState(root, (s) => s.addCompleted('emitted'));
+    const warning = await emitted;
+    expect(warning.message).toMatch(/^the state was saved but its audit entry was not: /);
+    expect((warning as Error & { code?: string }).code).toBe('PARACLE_WARNING');
+    expect(stateText(root)).toContain('- emitted');
   });
 });

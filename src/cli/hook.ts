@@ -18,7 +18,7 @@ export function register(program: Command): void {
     )
     .action(async (name: string, args: string[], options: { dryRun?: boolean; fromGit?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { runHookCommand } = await import('../hooks-run/hook-command.js');
+      const { runHookCommand } = await import('./hook-command.js');
       await runHookCommand(name, args, {
         root: globals.root,
         timeout: globals.timeout,

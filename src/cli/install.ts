@@ -14,7 +14,7 @@ export function register(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { runInstallCommand } = await import('../hooks-install/install-command.js');
+      const { runInstallCommand } = await import('./install-command.js');
       await runInstallCommand({ quiet: globals.quiet, json: globals.json });
     });
 }

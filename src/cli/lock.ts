@@ -28,12 +28,15 @@ export function register(program: Command): void {
       try {
         found = await clearLock(context.stateFile, { force: options.force === true });
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 'STATE_LOCK_HELD') throw error;
-        const { ParacleError } = await import('../errors.js');
-        const reason = (error as Error).message.replace(/\s*\(use force to take it anyway\)\.?$/, '.');
-        throw new ParacleError(
-          'STATE_LOCK_HELD',
-          `${reason} \`paracle lock clear --force\` takes it anyway (its holder's write is then abandoned).`,
+        const { StateLockHeldError } = await import('../errors.js');
+        if (!(error instanceof StateLockHeldError)) throw error;
+        // The library's message speaks of its `force` option; the command says what to type instead.
+        const ageMs = error.holder ? Math.max(0, Date.now() - Date.parse(error.holder.startedAt)) : 0;
+        const held = describeLockStatus({ state: 'held', holder: error.holder, ageMs });
+        throw new StateLockHeldError(
+          `${error.file} is ${held}, which is still running; not removing a live lock. \`paracle lock clear --force\` takes it anyway (its holder's write is then abandoned).`,
+          error.file,
+          error.holder,
         );
       }
       if (context.json) context.printJson({ success: true, removed: found.state !== 'free', found });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { EXIT } from './exit-codes.js';
 import { exitForError } from './exit-for-error.js';
 import { failureJson, jsonResultWritten, writeJsonResult } from './json-output.js';
+import { renderLibraryWarnings } from './library-warnings.js';
 import { checkTimeoutVariable, parseSeconds } from './seconds.js';
 
 /**
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  renderLibraryWarnings();
   // `paracle log | head` closes the pipe early: the reader chose to stop, which is not a failure.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { relative } from 'node:path';
+import type { SessionEndOptions } from '../sync/session-end.js';
 import { integerOption } from './command-context.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -19,14 +21,35 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  paracle session end --complete "API docs" --complete "CLI tests" --start "Release" --progress 60')
     .action(async (options: SessionEndOptions, command: Command) => {
       const { commandContext } = await import('./command-context.js');
-      const { runSessionEnd } = await import('../sync/session-end.js');
-      await runSessionEnd(commandContext(command), options);
+      const { endSession, describeSessionEnd } = await import('../sync/session-end.js');
+      const context = commandContext(command);
+      const report = await endSession(context, options);
+      const { completed, started, progress } = report;
+      if (report.dryRun) {
+        if (context.json)
+          context.printJson({ success: true, dry_run: true, revision: report.revision, completed, started, progress, diff: report.diff });
+        else if (!context.quiet) process.stdout.write(report.diff === '' ? 'paracle: nothing to change\n' : report.diff);
+        return;
+      }
+      // Not silenced by --quiet: the state was saved without its audit entry.
+      for (const warning of report.warnings) process.stderr.write(`paracle: warning: ${warning}\n`);
+      if (context.json) {
+        context.printJson({
+          success: true,
+          changed: report.changed,
+          revision: report.revision,
+          previous_revision: report.previousRevision,
+          completed,
+          started,
+          progress,
+        });
+        return;
+      }
+      const shown = relative(process.cwd(), context.stateFile) || context.stateFile;
+      context.say(
+        report.changed
+          ? `paracle: ${shown} rev ${report.previousRevision} → ${report.revision} (${describeSessionEnd(report)})`
+          : 'paracle: nothing to change',
+      );
     });
-}
-
-export interface SessionEndOptions {
-  progress?: number;
-  complete?: string[];
-  start?: string[];
-  dryRun?: boolean;
 }

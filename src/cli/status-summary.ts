@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { readSections } from '../document/sections.js';
 
 /**
  * Reading just what `paracle status` shows. A cold process spends most of its time parsing YAML
- * (~150 ms for the real 1,428-line file before the JIT warms up), while status needs a handful of
+ * (the whole real file, before the JIT warms up: BENCHMARKS.md), while status needs a handful of
  * top-level keys. So the file is cut at its top-level keys and only the sections status shows are
  * parsed. Anything unusual (a document marker, a complex key, a duplicate, a conflict marker, an
  * error in the cut text) falls back to parsing the whole file, which then reports the problem with
@@ -18,13 +18,8 @@ export const STATUS_KEYS = ['version', 'snapshot_date', 'revision', 'project', '
 
 /** null when the file does not exist. */
 export async function readStatusState(file: string): Promise<ParsedState | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   // Anything unusual in the cut falls back to the whole file, which reports it with its real position.
   return readSections(text, file, STATUS_KEYS)?.parsed ?? parseStateText(text, file);
 }

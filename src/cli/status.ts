@@ -10,12 +10,10 @@ export function register(program: Command): void {
       const { commandContext } = await import('./command-context.js');
       const { readStatusState } = await import('./status-summary.js');
       const { ParacState } = await import('../state/model.js');
-      const { ParacleError } = await import('../errors.js');
+      const { StateMissingError } = await import('../errors.js');
       const context = commandContext(command);
       const parsed = await readStatusState(context.stateFile);
-      if (parsed === null) {
-        throw new ParacleError('STATE_MISSING', `${context.stateFile}: no state file; run \`paracle init\` to create one`);
-      }
+      if (parsed === null) throw new StateMissingError(context.stateFile);
       const state = new ParacState(parsed);
       const phase = state.currentPhase;
       const summary = {

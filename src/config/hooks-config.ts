@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { join } from 'node:path';
 import { HooksConfigError } from '../errors.js';
 import { DEFAULT_AREAS, type AreaDefinition } from '../tasks/changes-by-area.js';
@@ -59,13 +59,10 @@ export function hooksConfigPath(paracRoot: string): string {
 /** Defaults when the file does not exist; HooksConfigError when it is unreadable or invalid. */
 export async function readHooksConfig(paracRoot: string): Promise<HooksConfig> {
   const file = hooksConfigPath(paracRoot);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_HOOKS_CONFIG;
+  const text = await readTextIfExists(file).catch((error: unknown) => {
     throw new HooksConfigError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  });
+  if (text === null) return DEFAULT_HOOKS_CONFIG;
   // The YAML parser is loaded only when there is a file: most repositories have none, and a hook should start fast.
   const { parseYamlConfig } = await import('./yaml-config-text.js');
   return parseHooksConfig(parseYamlConfig(text, file), file);

@@ -15,3 +15,13 @@ export function copyMapping(node: Record<string, unknown>): Record<string, unkno
   for (const key of Object.keys(node)) defineData(copy, key, node[key]);
   return copy;
 }
+
+/** The value at `path` through own properties of mappings; undefined where there is none. */
+export function getAt(data: unknown, path: readonly string[]): unknown {
+  let node = data;
+  for (const key of path) {
+    if (!isRecord(node) || !Object.hasOwn(node, key)) return undefined;
+    node = node[key];
+  }
+  return node;
+}

@@ -6,8 +6,8 @@ import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions } from './yaml-rewri
 /**
  * Reading and writing a few top-level entries of the state file without parsing the rest.
  *
- * A cold process spends most of a hook's time parsing YAML (100–200 ms for the real 1,428-line
- * file before the JIT warms up, against ~12 ms warm), while a hook touches four top-level keys.
+ * A cold process spends most of a hook's time parsing YAML (the whole real file, before the JIT
+ * warms up: figures in BENCHMARKS.md), while a hook touches four top-level keys.
  * In a plain block mapping every top-level entry starts on a line of its own at column 0, so the
  * text can be cut there by looking at line starts alone, and each entry read or rewritten on its
  * own. Anything that makes that cut unsure (a document marker, a directive, a sequence or complex

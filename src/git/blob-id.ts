@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
  * The object id git gives `content` as a blob, computed here instead of spawning
  * `git hash-object`; `like` is any object id of the same repository (SHA-1 or SHA-256).
  *
- * A module of its own, imported only when needed: loading node:crypto costs a hook ~4 ms.
+ * A module of its own, imported only when needed: a hook that does not need node:crypto does not
+ * load it (BENCHMARKS.md).
  */
 export function blobObjectId(content: string | Uint8Array, like: string): string {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;

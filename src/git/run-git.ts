@@ -82,9 +82,9 @@ export function gitEnvironment(
 }
 
 /**
- * Spawned with node's own child_process rather than execa: measured here, importing execa costs
- * 35–45 ms even bundled (115 ms unbundled) — half a node start-up — on every commit, and the one
- * thing needed from it (spawn, feed stdin, collect output, typed error with cause) is these lines.
+ * Spawned with node's own child_process rather than execa: importing execa costs a large share of
+ * a node start-up on every commit (BENCHMARKS.md), and the one thing needed from it (spawn, feed
+ * stdin, collect output, typed error with cause) is these lines.
  */
 export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {
   return new Promise<GitResult>((resolvePromise, reject) => {

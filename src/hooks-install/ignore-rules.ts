@@ -1,4 +1,4 @@
-import { AUDIT_LOG_IGNORE_RULE, STATE_SCRATCH_IGNORE_RULES } from '../hooks-run/state-scratch-paths.js';
+import { AUDIT_LOG_IGNORE_RULE, STATE_SCRATCH_IGNORE_RULES } from '../state/state-scratch-paths.js';
 import { upsertMarkedBlock } from './marked-block.js';
 
 /**

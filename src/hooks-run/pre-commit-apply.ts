@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { parseStateText } from '../document/document.js';
@@ -7,12 +6,14 @@ import { withStateLock } from '../lock/lock.js';
 import { loadState, timeoutMs, updateState, type WrittenState } from '../store/store.js';
 import { rewriteYaml } from '../document/yaml-rewrite.js';
 import { describeAreaChanges } from '../tasks/changes-by-area.js';
-import { applyStateEdits, changedTopLevelKeys, withRevision, type StateEdit } from '../tasks/state-edits.js';
+import { readTextIfExists, readTextIfExistsSync } from '../fs/read-text.js';
+import { withRevision } from '../state/revision.js';
+import { applyEditsToState, applyStateEdits, type StateEdit } from '../state/state-edits.js';
 import type { HookContext } from './hook-context.js';
 import type { HookOutcome } from './outcome.js';
-import { changelogUpdate, readTextIfExists, roadmapWarnings, stateFileName, type PreCommitPlan } from './pre-commit.js';
+import { changelogUpdate, roadmapWarnings, stateFileName, type PreCommitPlan } from './pre-commit-plan.js';
 import { stageChanges, type FileChange, type IndexToStage } from './stage-files.js';
-import { unifiedDiff } from './unified-diff.js';
+import { unifiedDiff } from '../text/unified-diff.js';
 
 /**
  * The writing half of pre-commit, loaded only when a commit touches a watched area. Everything
@@ -33,15 +34,15 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
     (state) => {
       before = state.source;
       // Under the lock: what the store appends next is exactly this run's entries.
-      if (trackedLog) logBefore = readTextSync(context.auditLog.file) ?? '';
+      if (trackedLog) logBefore = readTextIfExistsSync(context.auditLog.file) ?? '';
       warnings.push(...roadmapWarnings(plan, state.data));
-      const { data, skipped } = applyStateEdits(state.data, plan.edits);
+      const { skipped } = applyEditsToState(state, plan.edits);
       for (const edit of skipped) warnings.push(`left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`);
-      for (const key of changedTopLevelKeys(state.data, data)) state.setIn([key], data[key]);
     },
     {
       timeout: context.timeout,
       audit: plan.audit,
+      onWarning: (warning) => warnings.push(warning),
       // A hook process is short-lived and cold: parsing the whole file would be most of its run.
       sections: sectionsRead(plan.edits),
       afterWrite: async (w) => {
@@ -108,7 +109,7 @@ function trackedAuditLog(context: HookContext, indexes: readonly IndexToStage[])
 function logChange(context: HookContext, before: string | null): FileChange | null {
   const repoPath = context.auditLog.repoPath;
   if (repoPath === null || before === null) return null;
-  const after = readTextSync(context.auditLog.file) ?? '';
+  const after = readTextIfExistsSync(context.auditLog.file) ?? '';
   // Anything but a pure append (a prune, another tool rewriting it) is not this run's to commit.
   if (after.length === before.length || !after.startsWith(before)) return null;
   const appended = after.slice(before.length);
@@ -117,15 +118,6 @@ function logChange(context: HookContext, before: string | null): FileChange | nu
     before,
     applyTo: (staged) => `${staged}${staged === '' || staged.endsWith('\n') || appended.startsWith('\n') ? '' : '\n'}${appended}`,
   };
-}
-
-function readTextSync(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 async function writeChangelogAndStage(

@@ -1,20 +1,17 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { HookRefusedError, StateLockError, StateParseError } from '../errors.js';
 import { formatCommitSummary, readCommitSummary, type CommitSummary } from '../git/head-commit.js';
 import { readBlob, readIndexEntries } from '../git/index-files.js';
 import { readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../git/status.js';
-import { addChangelogEntry } from '../tasks/changelog.js';
-import { classifyStagedPaths, describeAreaChanges, pathsInProject, recentChangesEdits, type AreaChange } from '../tasks/changes-by-area.js';
-import { roadmapAlignmentWarning } from '../tasks/roadmap-alignment.js';
-import { snapshotEdits } from '../tasks/snapshot.js';
-import type { StateEdit } from '../tasks/state-edits.js';
-import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
+import { localDate } from '../state/model.js';
+import { classifyStagedPaths, pathsInProject } from '../tasks/changes-by-area.js';
+import { readRoadmap } from '../tasks/roadmap-alignment.js';
 import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
 import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
-import { isStateScratchPath } from './state-scratch-paths.js';
-import { prepareIndexes, type IndexToStage } from './stage-files.js';
+import { isStateScratchPath } from '../state/state-scratch-paths.js';
+import { planPreCommit, type PreCommitFacts } from './pre-commit-plan.js';
+import { prepareIndexes } from './stage-files.js';
 
 /**
  * pre-commit: bring the state up to date with what is being committed, and stage that update into
@@ -29,23 +26,6 @@ import { prepareIndexes, type IndexToStage } from './stage-files.js';
  *   7. apply     lock → read → edit → write → changelog → stage → log, in one lock hold
  *                (or, with --dry-run, show the would-be change as a diff)
  */
-
-export interface PreCommitFacts {
-  today: string;
-  status: WorkingTreeStatus;
-  lastCommit: string | null;
-  indexes: IndexToStage[];
-  roadmapText: string | null;
-}
-
-export interface PreCommitPlan {
-  today: string;
-  areas: AreaChange[];
-  edits: StateEdit[];
-  changelogLabels: string[];
-  audit: { changeType: string; description: string; [extra: string]: unknown };
-  roadmapText: string | null;
-}
 
 export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome> {
   const context = await resolveHookContext(options);
@@ -176,19 +156,19 @@ async function gatherFacts(
   const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath, context.auditLog.repoPath].filter(
     (p): p is string => p !== null,
   );
-  const [head, indexes, roadmapText] = await Promise.all([
+  const [head, indexes, roadmap] = await Promise.all([
     status.headOid !== null ? commitBuiltOn(context, pendingHead) : Promise.resolve(null),
     context.dryRun || stagePaths.length === 0
       ? Promise.resolve([])
       : prepareIndexes(context.topLevel, context.env, stagePaths, textsMatchingIndex(textsBeforeStatus, status)),
-    context.config.tasks.roadmapAlignment ? readTextIfExists(context.roadmapFile) : Promise.resolve(null),
+    context.config.tasks.roadmapAlignment ? readRoadmap(context.roadmapFile, ['current_phase']) : Promise.resolve(null),
   ]);
   return {
     today: localDate(),
     status,
     lastCommit: head ? formatCommitSummary(head) : null,
     indexes,
-    roadmapText,
+    roadmap,
   };
 }
 
@@ -201,73 +181,4 @@ async function commitBuiltOn(context: HookContext, pendingHead: Promise<CommitSu
   const { isAmendCommit } = await import('./commit-invocation.js');
   if (!isAmendCommit()) return pendingHead;
   return readCommitSummary(context.topLevel, 'hook', 'HEAD^').catch(() => null);
-}
-
-/** Pure: the tasks' edits for this commit. */
-export function planPreCommit(
-  context: Pick<HookContext, 'config' | 'stateFile' | 'auditLog'>,
-  facts: PreCommitFacts,
-  areas: AreaChange[],
-): PreCommitPlan {
-  const { tasks } = context.config;
-  const edits: StateEdit[] = [];
-  if (tasks.changesByArea) edits.push(...recentChangesEdits(areas));
-  if (tasks.snapshot) {
-    edits.push(
-      ...snapshotEdits(facts.today, {
-        branch: facts.status.branch,
-        lastCommit: facts.lastCommit,
-        hasUncommittedChanges: hasUncommittedChanges(facts.status, ownFiles(context), 'after-commit'),
-      }),
-    );
-  }
-  const labels = new Map(context.config.areas.map((a) => [a.name, a.label]));
-  const detail = describeAreaChanges(areas);
-  return {
-    today: facts.today,
-    areas,
-    edits,
-    changelogLabels: tasks.changelog ? areas.map((a) => labels.get(a.area) ?? a.area) : [],
-    audit: {
-      changeType: 'auto_maintain',
-      description: `pre-commit: ${detail}`,
-      hook: 'pre-commit',
-      areas: areas.map(({ area, count }) => ({ area, count })),
-    },
-    roadmapText: facts.roadmapText,
-  };
-}
-
-/** paracle's own files, which `has_uncommitted_changes` does not count (as in `paracle sync`). */
-function ownFiles(context: Pick<HookContext, 'stateFile' | 'auditLog'>): string[] {
-  return [context.stateFile.repoPath, context.auditLog.repoPath].filter((path): path is string => path !== null);
-}
-
-export function roadmapWarnings(plan: Pick<PreCommitPlan, 'roadmapText'>, stateData: Record<string, unknown>): string[] {
-  if (plan.roadmapText === null) return [];
-  const warning = roadmapAlignmentWarning(plan.roadmapText, stateData);
-  return warning ? [warning] : [];
-}
-
-export function changelogUpdate(plan: Pick<PreCommitPlan, 'changelogLabels' | 'today'>): (text: string) => string | null {
-  return (text) => addChangelogEntry(text, plan.changelogLabels, plan.today);
-}
-
-export async function readTextIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-/** Local calendar date: a person reading the file expects their own day. */
-export function localDate(now: Date = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-export function stateFileName(context: Pick<HookContext, 'stateFile'>): string {
-  return basename(context.stateFile.file);
 }

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import properLockfile from 'proper-lockfile';
-import { StateLockError, StateLockHeldError, StateWriteError, type LockHolder } from '../errors.js';
+import {
+  emitParacleWarning,
+  StateLockError,
+  StateLockHeldError,
+  StateWriteError,
+  type LockHolder,
+  type WarningHandler,
+} from '../errors.js';
 import {
   formatSeconds,
   judgeHold,
@@ -51,6 +58,8 @@ export interface StateLockOptions {
   staleMs?: number;
   /** What to record as the holder's command; default this process's argv. */
   command?: string;
+  /** Told when the Python tooling's lock cannot be taken here; default `emitParacleWarning`. */
+  onWarning?: WarningHandler;
 }
 
 export interface StateLock {
@@ -366,7 +375,7 @@ export async function acquireStateLock(stateFile: string, options: StateLockOpti
   const deadline = Date.now() + timeoutMs;
   const lock = await takeOwnLock(attempt, deadline, timeoutMs);
   try {
-    lock.holdPythonLock(await acquirePythonLocks(file, target, deadline, timeoutMs));
+    lock.holdPythonLock(await acquirePythonLocks(file, target, deadline, timeoutMs, options.onWarning ?? emitParacleWarning));
   } catch (error) {
     await lock.release().catch(() => undefined);
     throw error;

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { StateLockError } from '../errors.js';
+import { StateLockError, type WarningHandler } from '../errors.js';
 import { flockTaker, markFlockUnavailable, type FlockMethod, type FlockTaker } from './flock.js';
 
 /**
@@ -55,13 +55,13 @@ const NOT_HELD: PythonLockHold = { method: 'none', paths: [], assertHeld: () => 
 let warned = false;
 
 /** Says once per process that Python writers are not excluded, and why. */
-function warnUnprotected(reason: string): void {
+function warnUnprotected(reason: string, onWarning: WarningHandler): void {
   if (warned) return;
   warned = true;
-  process.stderr.write(
-    `paracle: warning: cannot take the Python paracle tooling's lock (current_state.yaml.lock) here: ${reason}. ` +
+  onWarning(
+    `cannot take the Python paracle tooling's lock (current_state.yaml.lock) here: ${reason}. ` +
       'A Python writer (its CLI, agents or scripts) saving at the same moment can overwrite this update. ' +
-      'Install the optional dependency fs-ext-extra-prebuilt (or util-linux flock on Linux) to exclude it.\n',
+      'Install the optional dependency fs-ext-extra-prebuilt (or util-linux flock on Linux) to exclude it.',
   );
 }
 
@@ -70,7 +70,7 @@ function warnUnprotected(reason: string): void {
  * at all: a Python writer running as this user cannot lock it either; one running as another user
  * could, so that is reported.
  */
-function openLockFile(path: string): number | null {
+function openLockFile(path: string, onWarning: WarningHandler): number | null {
   try {
     return openSync(path, constants.O_RDWR | constants.O_CREAT, 0o666);
   } catch (error) {
@@ -78,7 +78,7 @@ function openLockFile(path: string): number | null {
     // No folder yet: the state file cannot exist either, so there is no Python window to overlap.
     if (code === 'ENOENT') return null;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') {
-      warnUnprotected(`cannot open ${path} (${(error as Error).message})`);
+      warnUnprotected(`cannot open ${path} (${(error as Error).message})`, onWarning);
       return null;
     }
   }
@@ -86,7 +86,7 @@ function openLockFile(path: string): number | null {
   try {
     return openSync(path, constants.O_RDONLY);
   } catch (error) {
-    warnUnprotected(`cannot open ${path} (${(error as Error).message})`);
+    warnUnprotected(`cannot open ${path} (${(error as Error).message})`, onWarning);
     return null;
   }
 }
@@ -96,16 +96,22 @@ function openLockFile(path: string): number | null {
  * StateLockError naming the holder when one stays held; where no flock can be taken at all, says so
  * once and resolves without one.
  */
-export async function acquirePythonLocks(file: string, target: string, deadline: number, timeoutMs: number): Promise<PythonLockHold> {
+export async function acquirePythonLocks(
+  file: string,
+  target: string,
+  deadline: number,
+  timeoutMs: number,
+  onWarning: WarningHandler,
+): Promise<PythonLockHold> {
   const taker = await flockTaker();
   if (taker.method === 'none') {
-    if (!taker.chosen) warnUnprotected(taker.reason);
+    if (!taker.chosen) warnUnprotected(taker.reason, onWarning);
     return NOT_HELD;
   }
   const held: HeldFile[] = [];
   try {
     for (const path of pythonLockPathsFor(file, target)) {
-      const fd = openLockFile(path);
+      const fd = openLockFile(path, onWarning);
       if (fd === null) continue;
       held.push({ path, fd, stat: fstatSync(fd) });
       const outcome = await waitForLock(taker, fd, deadline);
@@ -114,7 +120,7 @@ export async function acquirePythonLocks(file: string, target: string, deadline:
         // The flock itself failed (command missing, flock refused): this process cannot take it at all.
         const reason = taker.nativeProblem ? `${taker.nativeProblem}, and ${outcome}` : outcome;
         markFlockUnavailable(reason);
-        warnUnprotected(reason);
+        warnUnprotected(reason, onWarning);
         closeAll(held, taker);
         return NOT_HELD;
       }

@@ -10,7 +10,7 @@ import { parseAuditLine } from './audit-entry.js';
  * wrote (and logged).
  *
  * Only the log's tail is read, inside every save's lock hold, so it must not cost more as the log
- * grows (64 KiB took ~1 ms a save on a loaded machine; 16 KiB, about 70 entries, a quarter of it).
+ * grows (16 KiB, about 70 entries; BENCHMARKS.md has the cost of larger tails).
  * Since every save writes above the mark, the revisions this clone writes only grow and the highest
  * is among the newest lines; a higher one further up could come only from before this rule, or from
  * a tracked log merged from elsewhere.

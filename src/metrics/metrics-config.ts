@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { join } from 'node:path';
 import { ParacleError } from '../errors.js';
 import { DEFAULT_FILE_METRICS, type FileMetric } from './file-metrics.js';
@@ -17,13 +17,10 @@ export const METRICS_CONFIG_RELATIVE = join('config', 'metrics.yaml');
 
 export async function readMetricsConfig(paracRoot: string): Promise<readonly FileMetric[]> {
   const file = join(paracRoot, METRICS_CONFIG_RELATIVE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_FILE_METRICS;
+  const text = await readTextIfExists(file).catch((error: unknown) => {
     throw configError(file, `cannot read: ${(error as Error).message}`);
-  }
+  });
+  if (text === null) return DEFAULT_FILE_METRICS;
   const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { uniqueKeys: true });
   const error = doc.errors[0];

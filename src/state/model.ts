@@ -1,5 +1,6 @@
 import type { ParsedState } from '../document/document.js';
 import { defineData, isRecord } from '../document/plain-data.js';
+import { applyStateEdits, phaseItemEdits, type StateEdit } from './state-edits.js';
 
 /**
  * The state as the program sees it: a typed view over the plain data of the whole file. Only the
@@ -36,8 +37,8 @@ export interface RecordedChange {
 
 export const BLOCKER_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
-/** Local calendar date, as a person reading the file expects it. */
-export function today(now: Date = new Date()): string {
+/** Local calendar date: a person reading the file expects their own day. */
+export function localDate(now: Date = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
@@ -188,17 +189,14 @@ export class ParacState {
 
   /** Marks an item completed in the current phase, and no longer in progress or pending (as the Python original does). */
   addCompleted(item: string): void {
-    this.addToPhaseList('completed', item);
-    this.removeFromPhaseList('in_progress', item);
-    this.removeFromPhaseList('pending', item);
+    this.applyPhaseEdits(phaseItemEdits(this.data, { complete: [item] }));
     this.touch();
     this.changes.push({ change_type: 'completed', description: `Completed ${item}`, new_value: item });
   }
 
   /** Marks an item in progress in the current phase, and no longer pending (as the Python original does). */
   addInProgress(item: string): void {
-    this.addToPhaseList('in_progress', item);
-    this.removeFromPhaseList('pending', item);
+    this.applyPhaseEdits(phaseItemEdits(this.data, { start: [item] }));
     this.touch();
     this.changes.push({ change_type: 'in_progress', description: `Started ${item}`, new_value: item });
   }
@@ -215,7 +213,7 @@ export class ParacState {
     const blockers = this.mutableList(['blockers']);
     const highest = Math.max(0, ...blockers.map((b) => Number(/^blocker_(\d+)$/.exec(String(isRecord(b) ? b.id : ''))?.[1] ?? 0)));
     const id = `blocker_${highest + 1}`;
-    const blocker: Blocker = { id, description, severity, added_date: today() };
+    const blocker: Blocker = { id, description, severity, added_date: localDate() };
     blockers.push(blocker);
     this.touch();
     this.changes.push({ change_type: 'blocker_added', description: `Added blocker ${id}: ${description}`, new_value: blocker });
@@ -235,19 +233,15 @@ export class ParacState {
   }
 
   private touch(): void {
-    this.assign(['snapshot_date'], today());
+    this.assign(['snapshot_date'], localDate());
   }
 
-  private addToPhaseList(key: string, item: string): void {
-    const list = this.mutableList(['current_phase', key]);
-    if (!list.includes(item)) list.push(item);
-  }
-
-  private removeFromPhaseList(key: string, item: string): void {
-    const list = this.getIn(['current_phase', key]);
-    if (!Array.isArray(list)) return;
-    const index = list.indexOf(item);
-    if (index !== -1) list.splice(index, 1);
+  /** The phase lists' edits, each set as the domain change it is part of (the caller records it). */
+  private applyPhaseEdits(edits: readonly StateEdit[]): void {
+    const { skipped } = applyStateEdits(this.data, edits);
+    // A current_phase that is a plain value would be replaced by a mapping: refuse rather than lose it.
+    if (skipped.length > 0) throw new TypeError('current_phase is not a mapping in the state file');
+    for (const edit of edits) this.assign([...edit.path], edit.value);
   }
 
   /** The list at `path`, created (as an empty list) where the file has none. */

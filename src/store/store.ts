@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
-import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
+import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
@@ -34,7 +34,12 @@ export interface SaveOptions {
   checkConflict?: boolean;
   /** What a conflict does: `throw` a StateConflictError (default) or `reconcile` both changes. */
   onConflict?: 'throw' | 'reconcile';
+  onWarning?: WarningHandler;
 }
+
+export type { WarningHandler } from '../errors.js';
+
+const emitWarning: WarningHandler = emitParacleWarning;
 
 /** One entry replacing the per-change entries of a save, e.g. a hook's `auto_maintain`. */
 export interface AuditOverride {
@@ -66,6 +71,7 @@ export interface UpdateOptions {
   audit?: AuditOverride;
   /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
   afterWrite?: (written: WrittenState) => void | Promise<void>;
+  onWarning?: WarningHandler;
 }
 
 export function timeoutMs(seconds: number | undefined): number {
@@ -82,13 +88,10 @@ export function requireParacRoot(paracRoot?: string): string {
   return root;
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+function readText(file: string): Promise<string | null> {
+  return readTextIfExists(file).catch((error: unknown) => {
     throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  });
 }
 
 const EMPTY: Omit<ParsedState, 'data'> = { text: '', revision: 0 };
@@ -123,13 +126,15 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   const checkConflict = options.checkConflict ?? true;
-  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
+  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const diskText = await readText(file);
     const disk =
       diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
-      if (options.onConflict === 'reconcile') return { revision: await saveReconciled(state, root, file, lock, disk), reconciled: true };
+      if (options.onConflict === 'reconcile') {
+        return { revision: await saveReconciled(state, root, file, lock, disk, options.onWarning), reconciled: true };
+      }
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
           disk.revision === state.revision
@@ -138,7 +143,10 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
       });
     }
     const entries = auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, { requote: state.assigned });
+    const written = await writeState(root, file, lock, disk, state.data, entries, {
+      requote: state.assigned,
+      onWarning: options.onWarning,
+    });
     adopt(state, written);
     return { revision: written.revision, reconciled: false };
   });
@@ -155,7 +163,7 @@ export async function updateState(
 ): Promise<ParacState> {
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
-  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
+  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
     const disk = partial?.parsed ?? readState(file, text);
@@ -167,6 +175,7 @@ export async function updateState(
       minRevision: options.minRevision,
       cut: partial?.cut,
       requote: state.assigned,
+      onWarning: options.onWarning,
     });
     adopt(state, written);
     await options.afterWrite?.(written);
@@ -243,6 +252,7 @@ interface WriteOptions {
   /** The partial read's cut, when only some top-level entries were read. */
   cut?: TopLevelCut;
   requote?: Requote;
+  onWarning?: WarningHandler;
 }
 
 /** Under the lock: render, replace atomically, then log. Returns what was written. */
@@ -265,16 +275,17 @@ async function writeState(
   await logQuietly(
     root,
     entries.map((entry) => ({ ...entry, revision })),
+    options.onWarning ?? emitWarning,
   );
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */
-async function logQuietly(root: string, entries: StateChangeInput[]): Promise<void> {
+async function logQuietly(root: string, entries: StateChangeInput[], onWarning: WarningHandler): Promise<void> {
   try {
     await appendStateChanges(root, entries);
   } catch (error) {
-    process.stderr.write(`paracle: warning: the state was saved but its audit entry was not: ${(error as Error).message}\n`);
+    onWarning(`the state was saved but its audit entry was not: ${(error as Error).message}`);
   }
 }
 
@@ -317,7 +328,14 @@ const RECONCILE_ATTEMPTS = 3;
  * into the file now on disk, and write that as the next revision, logging this save's own changes
  * plus one `reconcile` entry naming the keys merged and every override with both values.
  */
-async function saveReconciled(state: ParacState, root: string, file: string, lock: StateLock, found: ParsedState): Promise<number> {
+async function saveReconciled(
+  state: ParacState,
+  root: string,
+  file: string,
+  lock: StateLock,
+  found: ParsedState,
+  onWarning: WarningHandler | undefined,
+): Promise<number> {
   let disk = found;
   let keys: string[] = [];
   for (let attempt = 1; attempt <= RECONCILE_ATTEMPTS; attempt += 1) {
@@ -340,7 +358,7 @@ async function saveReconciled(state: ParacState, root: string, file: string, loc
       ...auditEntries(state.changes, state.original, state.data),
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
-    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned });
+    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned, onWarning });
     adopt(state, written);
     return written.revision;
   }

@@ -7,7 +7,7 @@ import { paracIgnoreBlock, upsertIgnoreRules } from '../hooks-install/ignore-rul
 import { appendStateChanges } from '../log/audit-log.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { withStateLock } from '../lock/lock.js';
-import { today } from '../state/model.js';
+import { localDate } from '../state/model.js';
 import { stateFilePath } from '../state/paths.js';
 import { timeoutMs } from '../store/store.js';
 
@@ -63,7 +63,7 @@ export async function initWorkspace(
   const file = stateFilePath(root);
   if (existsSync(file)) throw alreadyThere(file);
   const project = await projectIdentity(dirname(root), options.name);
-  const text = renderStartingState(startingState(project, today()));
+  const text = renderStartingState(startingState(project, localDate()));
   await mkdir(dirname(file), { recursive: true });
   await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
     // Checked again under the lock: two inits racing must not both write.

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { statePhaseId } from '../tasks/roadmap-alignment.js';
 import { isRecord } from '../document/plain-data.js';
+import type { StateEdit } from '../state/state-edits.js';
+import { roadmapCurrentPhase, scalarText, statePhaseId } from '../tasks/roadmap-alignment.js';
 
 /**
  * Roadmap alignment for `paracle sync`: does the state agree with `.parac/roadmap/roadmap.yaml`?
@@ -20,7 +21,7 @@ import { isRecord } from '../document/plain-data.js';
 export interface RoadmapFinding {
   message: string;
   /** Present when `--auto-fix` may apply it. */
-  fix?: { path: string[]; value: unknown };
+  fix?: StateEdit;
 }
 
 export function checkRoadmapAlignment(state: Record<string, unknown>, roadmap: unknown): RoadmapFinding[] {
@@ -28,7 +29,7 @@ export function checkRoadmapAlignment(state: Record<string, unknown>, roadmap: u
   const findings: RoadmapFinding[] = [];
   const stateId = statePhaseId(state);
   const phase = isRecord(state.current_phase) ? state.current_phase : {};
-  const roadmapCurrent = scalarText(roadmap.current_phase);
+  const roadmapCurrent = roadmapCurrentPhase(roadmap);
 
   if (roadmapCurrent !== null && stateId !== null && roadmapCurrent !== stateId) {
     findings.push({ message: `roadmap.yaml says current_phase is ${roadmapCurrent} but the state is at ${stateId}; update one of them` });
@@ -77,10 +78,6 @@ export function checkRoadmapAlignment(state: Record<string, unknown>, roadmap: u
     }
   }
   return findings;
-}
-
-function scalarText(value: unknown): string | null {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
 /** `98%`, `98` or 98 → 98; anything else null. */

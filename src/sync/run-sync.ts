@@ -1,19 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { formatCommitSummary, readCommitSummary } from '../git/head-commit.js';
 import { readWorkingTreeStatus } from '../git/status.js';
 import { findWorktreeTop, listWorktreeFiles } from '../git/worktree-files.js';
 import { countFiles } from '../metrics/file-metrics.js';
 import { readMetricsConfig } from '../metrics/metrics-config.js';
 import { walkProjectFiles } from '../metrics/walk-files.js';
-import { ParacleError } from '../errors.js';
+import { StateMissingError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { auditLogPath } from '../state/paths.js';
-import { today, type ParacState } from '../state/model.js';
+import { localDate } from '../state/model.js';
+import { applyEditsToState, type StateChange, type StateEdit } from '../state/state-edits.js';
 import { loadState, saveStateReport } from '../store/store.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
+import { readRoadmap } from '../tasks/roadmap-alignment.js';
 import { checkRoadmapAlignment, type RoadmapFinding } from './roadmap-check.js';
 
 /**
@@ -31,11 +31,7 @@ export interface SyncOptions {
   dryRun?: boolean;
 }
 
-export interface SyncChange {
-  path: string;
-  old: unknown;
-  new: unknown;
-}
+export type SyncChange = StateChange;
 
 export interface SyncError {
   source: 'git' | 'metrics' | 'roadmap';
@@ -56,13 +52,8 @@ export interface SyncReport {
   diff?: string;
 }
 
-interface Edit {
-  path: string[];
-  value: unknown;
-}
-
 interface Facts {
-  edits: Edit[];
+  edits: StateEdit[];
   errors: SyncError[];
 }
 
@@ -78,17 +69,17 @@ export async function runSync(
   ]);
 
   const state = await loadState(target.root, { timeout: target.timeout });
-  if (state === null) {
-    throw new ParacleError('STATE_MISSING', `${target.stateFile}: no state file; run \`paracle init\` to create one`);
-  }
+  if (state === null) throw new StateMissingError(target.stateFile);
   const roadmap = options.roadmap ? await roadmapFacts(target.root, state.data) : { findings: [], errors: [] };
   const fixes = options.autoFix ? roadmap.findings.flatMap((f) => (f.fix ? [f.fix] : [])) : [];
   const warnings = roadmap.findings.map((f) =>
     f.fix && options.autoFix ? `${f.message} (fixed)` : f.fix ? `${f.message} (--auto-fix fixes this)` : f.message,
   );
 
-  const changes = applyEdits(state, [...git.edits, ...metrics.edits, ...fixes]);
-  if (changes.length > 0) changes.push(...applyEdits(state, [{ path: ['snapshot_date'], value: today() }]));
+  const applied = applyEditsToState(state, [...git.edits, ...metrics.edits, ...fixes]);
+  const changes = applied.changes;
+  if (changes.length > 0) changes.push(...applyEditsToState(state, [{ path: ['snapshot_date'], value: localDate() }]).changes);
+  for (const edit of applied.skipped) warnings.push(`left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`);
   const errors = [...git.errors, ...metrics.errors, ...roadmap.errors];
   const report: SyncReport = {
     success: errors.length === 0,
@@ -104,7 +95,7 @@ export async function runSync(
 
   if (options.dryRun) {
     const { previewSave } = await import('./preview-save.js');
-    const { unifiedDiff } = await import('../hooks-run/unified-diff.js');
+    const { unifiedDiff } = await import('../text/unified-diff.js');
     const preview = previewSave(state, await readRevisionHighWater(target.root));
     const shown = relative(process.cwd(), target.stateFile) || target.stateFile;
     return {
@@ -121,20 +112,12 @@ export async function runSync(
       new_value: Object.fromEntries(changes.map((c) => [c.path, c.new])),
     },
   ];
-  const saved = await saveStateReport(state, target.root, { timeout: target.timeout, onConflict: 'reconcile' });
+  const saved = await saveStateReport(state, target.root, {
+    timeout: target.timeout,
+    onConflict: 'reconcile',
+    onWarning: (warning) => warnings.push(warning),
+  });
   return { ...report, revision: saved.revision, reconciled: saved.reconciled };
-}
-
-/** Applies the edits that change something; returns those changes. */
-function applyEdits(state: ParacState, edits: readonly Edit[]): SyncChange[] {
-  const changes: SyncChange[] = [];
-  for (const edit of edits) {
-    const old = state.getIn(edit.path);
-    if (isDeepStrictEqual(old, edit.value)) continue;
-    state.setIn(edit.path, edit.value);
-    changes.push({ path: edit.path.join('.'), old: old ?? null, new: edit.value });
-  }
-  return changes;
 }
 
 export function describeChanges(changes: readonly SyncChange[]): string {
@@ -157,12 +140,12 @@ async function gitFacts(projectDir: string, top: string | null, target: { root: 
     const status = await readWorkingTreeStatus(projectDir, 'clean');
     const head = status.headOid === null ? null : await readCommitSummary(projectDir, 'clean');
     const own = [relative(top, target.stateFile), relative(top, auditLogPath(target.root))].map(toPosix);
-    const edits = snapshotEdits(today(), {
+    const edits = snapshotEdits(localDate(), {
       branch: status.branch,
       lastCommit: head ? formatCommitSummary(head) : null,
       hasUncommittedChanges: hasUncommittedChanges(status, own),
     }).filter((edit) => edit.path[0] !== 'snapshot_date');
-    return { edits: edits.map((e) => ({ path: [...e.path], value: e.value })), errors: [] };
+    return { edits, errors: [] };
   } catch (error) {
     return { edits: [], errors: [{ source: 'git', message: (error as Error).message }] };
   }
@@ -182,25 +165,10 @@ async function metricFacts(projectDir: string, top: string | null, root: string)
 }
 
 async function roadmapFacts(root: string, state: Record<string, unknown>): Promise<{ findings: RoadmapFinding[]; errors: SyncError[] }> {
-  const file = join(root, 'roadmap', 'roadmap.yaml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { findings: [], errors: [] };
-    return { findings: [], errors: [{ source: 'roadmap', message: `${file}: cannot read: ${(error as Error).message}` }] };
-  }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { uniqueKeys: false });
-  const error = doc.errors[0];
-  if (error) {
-    const at = error.linePos?.[0];
-    return {
-      findings: [],
-      errors: [{ source: 'roadmap', message: `${file}${at ? `:${at.line}:${at.col}` : ''}: ${error.message.split('\n')[0]}` }],
-    };
-  }
-  return { findings: checkRoadmapAlignment(state, doc.toJS({ maxAliasCount: 100 })), errors: [] };
+  const read = await readRoadmap(join(root, 'roadmap', 'roadmap.yaml'));
+  if (read === null) return { findings: [], errors: [] };
+  if ('error' in read) return { findings: [], errors: [{ source: 'roadmap', message: read.error }] };
+  return { findings: checkRoadmapAlignment(state, read.roadmap), errors: [] };
 }
 
 function toPosix(path: string): string {

@@ -1,28 +1,46 @@
-import { relative } from 'node:path';
-import { ParacleError } from '../errors.js';
-import { today, type ParacState } from '../state/model.js';
-import type { CommandContext } from '../cli/command-context.js';
-import type { SessionEndOptions } from '../cli/session.js';
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { StateMissingError } from '../errors.js';
+import { localDate, type ParacState } from '../state/model.js';
+import { applyEditsToState, phaseItemEdits, type StateEdit } from '../state/state-edits.js';
+
+/** What a working session finished, started and how far the phase got. */
+export interface SessionEndOptions {
+  progress?: number;
+  complete?: string[];
+  start?: string[];
+  dryRun?: boolean;
+}
 
 /**
- * The session-end update: `--start` items go to `in_progress`, `--complete` items to `completed`
- * (and out of `in_progress`), `--progress` sets the phase progress, `snapshot_date` becomes today.
- * Applied by `updateState` in one lock hold, so concurrent session ends, hooks and syncs never lose
- * each other's items.
+ * The session-end update as edits: `--start` items go to `in_progress` (and out of `pending`),
+ * `--complete` items to `completed` (and out of `in_progress` and `pending`), as the Python
+ * original does; `--progress` sets the phase progress; `snapshot_date` becomes today. Pure: applied
+ * by `updateState` in one lock hold, so concurrent session ends, hooks and syncs never lose each
+ * other's items.
  */
+export function sessionEndEdits(data: Record<string, unknown>, options: SessionEndOptions, date: string): StateEdit[] {
+  const edits = phaseItemEdits(data, { start: options.start, complete: options.complete });
+  if (options.progress !== undefined) {
+    if (!Number.isInteger(options.progress) || options.progress < 0 || options.progress > 100) {
+      throw new RangeError(`progress must be an integer from 0 to 100, got ${String(options.progress)}`);
+    }
+    edits.push({ path: ['current_phase', 'progress'], value: `${options.progress}%` });
+  }
+  // A session with nothing else to report still ends: it is the day the state was last looked at.
+  edits.push({ path: ['snapshot_date'], value: date });
+  return edits;
+}
+
+/** Applies the session end to a loaded state; returns what it reports. */
 export function applySessionEnd(state: ParacState, options: SessionEndOptions): SessionEndSummary {
   const before = state.currentPhase.progress ?? null;
-  const started = options.start ?? [];
-  const completed = options.complete ?? [];
-  for (const item of started) state.addInProgress(item);
-  for (const item of completed) state.addCompleted(item);
-  if (options.progress !== undefined) state.updateProgress(options.progress);
-  // A session with nothing else to report still ends: it is the day the state was last looked at.
-  state.snapshotDate = today();
+  const { skipped } = applyEditsToState(state, sessionEndEdits(state.data, options, localDate()));
+  // current_phase is a plain value here: nothing can be recorded under it, and nothing is dropped silently.
+  if (skipped.length > 0) throw new TypeError(`${skipped[0]!.path.join('.')}: current_phase is not a mapping in the state file`);
   return {
-    completed,
-    started,
+    completed: options.complete ?? [],
+    started: options.start ?? [],
     progress: options.progress === undefined ? null : { old: before, new: `${options.progress}%` },
   };
 }
@@ -42,23 +60,29 @@ export function describeSessionEnd(summary: SessionEndSummary): string {
   return parts.length > 0 ? parts.join('; ') : 'nothing but the date';
 }
 
-export async function runSessionEnd(context: CommandContext, options: SessionEndOptions): Promise<void> {
-  const shown = relative(process.cwd(), context.stateFile) || context.stateFile;
-  if (!existsSync(context.stateFile)) throw missingState(context.stateFile);
+/** What `endSession` did (or, with `dryRun`, would do); the CLI renders it. */
+export type SessionEndReport =
+  | ({ dryRun: true; revision: number; diff: string } & SessionEndSummary)
+  | ({ dryRun: false; changed: boolean; revision: number; previousRevision: number; warnings: string[] } & SessionEndSummary);
+
+export async function endSession(
+  target: { root: string; stateFile: string; timeout: number | undefined },
+  options: SessionEndOptions,
+): Promise<SessionEndReport> {
+  if (!existsSync(target.stateFile)) throw new StateMissingError(target.stateFile);
 
   if (options.dryRun) {
     const { loadState } = await import('../store/store.js');
     const { previewSave } = await import('./preview-save.js');
-    const { unifiedDiff } = await import('../hooks-run/unified-diff.js');
-    const state = await loadState(context.root, { timeout: context.timeout });
-    if (state === null) throw missingState(context.stateFile);
-    const summary = applySessionEnd(state, options);
+    const { unifiedDiff } = await import('../text/unified-diff.js');
     const { readRevisionHighWater } = await import('../log/revision-high-water.js');
-    const preview = previewSave(state, await readRevisionHighWater(context.root));
+    const state = await loadState(target.root, { timeout: target.timeout });
+    if (state === null) throw new StateMissingError(target.stateFile);
+    const summary = applySessionEnd(state, options);
+    const preview = previewSave(state, await readRevisionHighWater(target.root));
+    const shown = relative(process.cwd(), target.stateFile) || target.stateFile;
     const diff = unifiedDiff(preview.before, preview.after, { from: `a/${shown}`, to: `b/${shown}` });
-    if (context.json) context.printJson({ success: true, dry_run: true, revision: preview.revision, ...summary, diff });
-    else if (!context.quiet) process.stdout.write(diff === '' ? 'paracle: nothing to change\n' : diff);
-    return;
+    return { dryRun: true, revision: preview.revision, diff, ...summary };
   }
 
   const { updateState } = await import('../store/store.js');
@@ -67,27 +91,24 @@ export async function runSessionEnd(context: CommandContext, options: SessionEnd
     changeType: 'session_end',
     description: '',
   };
-  let summary: SessionEndSummary | undefined;
+  let summary: SessionEndSummary = { completed: [], started: [], progress: null };
   let previous = 0;
+  const warnings: string[] = [];
   const state = await updateState(
-    context.root,
+    target.root,
     (s) => {
       previous = s.revision;
       summary = applySessionEnd(s, options);
       Object.assign(audit, { description: `Session ended: ${describeSessionEnd(summary)}`, ...summary });
     },
-    { timeout: context.timeout, audit },
+    { timeout: target.timeout, audit, onWarning: (warning) => warnings.push(warning) },
   );
-  const wrote = state.revision !== previous;
-  if (context.json) {
-    context.printJson({ success: true, changed: wrote, revision: state.revision, previous_revision: previous, ...summary });
-  } else {
-    context.say(
-      wrote ? `paracle: ${shown} rev ${previous} → ${state.revision} (${describeSessionEnd(summary!)})` : 'paracle: nothing to change',
-    );
-  }
-}
-
-function missingState(file: string): ParacleError {
-  return new ParacleError('STATE_MISSING', `${file}: no state file; run \`paracle init\` to create one`);
+  return {
+    dryRun: false,
+    changed: state.revision !== previous,
+    revision: state.revision,
+    previousRevision: previous,
+    warnings,
+    ...summary,
+  };
 }

@@ -1,5 +1,5 @@
 import { matcherFor } from './path-glob.js';
-import type { StateEdit } from './state-edits.js';
+import type { StateEdit } from '../state/state-edits.js';
 
 /**
  * Task "changes by area": which watched areas of the repository this commit touches.

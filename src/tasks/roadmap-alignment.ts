@@ -1,48 +1,77 @@
+import { readTextIfExists } from '../fs/read-text.js';
+import { isRecord } from '../document/plain-data.js';
+
 /**
- * Task "roadmap alignment": the roadmap and the state should agree on the current phase. A
- * mismatch is a warning, never a failure. Only the roadmap's top-level `current_phase` line is
- * read (the file is long and nothing else in it is needed).
+ * The roadmap (`.parac/roadmap/roadmap.yaml`) as the hooks and `paracle sync` read it: parsed with
+ * the yaml library (YAML 1.2 core schema, aliases bounded), never by pattern. The pre-commit task
+ * "roadmap alignment" compares its `current_phase` with the state's; a mismatch is a warning, never
+ * a failure. `paracle sync` checks more (see sync/roadmap-check.ts).
  */
 
-export function roadmapCurrentPhase(roadmapText: string): string | null {
-  const line = /^current_phase:[ \t]*(.*)$/m.exec(roadmapText)?.[1];
-  if (line === undefined) return null;
-  return scalarValue(line);
+/** The parsed roadmap, or one line saying why it could not be read (file:line:column: reason). */
+export type RoadmapRead = { roadmap: unknown } | { error: string };
+
+/**
+ * null when there is no roadmap file. `keys`: parse only these top-level entries (the hook needs
+ * one line of a long file; a cold parse of all of it would cost a commit more than the rest of the
+ * hook's YAML work). Anything the cut is unsure of, or an error in it, is parsed whole.
+ */
+export async function readRoadmap(file: string, keys?: readonly string[]): Promise<RoadmapRead | null> {
+  let text: string | null;
+  try {
+    text = await readTextIfExists(file);
+  } catch (error) {
+    return { error: `${file}: cannot read: ${(error as Error).message}` };
+  }
+  return text === null ? null : parseRoadmapText(text, file, keys);
 }
 
-/** A one-line YAML scalar: plain (up to a ` #` comment), 'single' or "double" quoted; null otherwise. */
-export function scalarValue(text: string): string | null {
-  const value = text.trim();
-  const single = /^'((?:[^']|'')*)'(?:\s+#.*)?$/.exec(value);
-  if (single) return single[1]!.replace(/''/g, "'");
-  const double = /^"((?:[^"\\]|\\.)*)"(?:\s+#.*)?$/.exec(value);
-  if (double) {
-    try {
-      return JSON.parse(`"${double[1]!}"`) as string;
-    } catch {
-      return double[1]!;
+/** Loaded on first use: a commit touching no watched area never pays for the YAML parser. */
+export async function parseRoadmapText(text: string, file: string, keys?: readonly string[]): Promise<RoadmapRead> {
+  const { parseDocument } = await import('yaml');
+  if (keys !== undefined) {
+    const { cutTopLevel } = await import('../document/sections.js');
+    const cut = cutTopLevel(text);
+    if (cut !== null) {
+      const picked = cut.sections
+        .filter((section) => keys.includes(section.key))
+        .map((section) => text.slice(section.start, section.end).replace(/\r?\n?$/, '\n'))
+        .join('');
+      const doc = parseDocument(picked, { uniqueKeys: false });
+      // An error is reported from the whole file below, with its real line and column.
+      if (doc.errors.length === 0) return { roadmap: doc.toJS({ maxAliasCount: 100 }) ?? {} };
     }
   }
-  const plain = value.replace(/\s+#.*$/, '').trim();
-  if (plain === '' || plain.startsWith('#') || /^[[{&*!|>'"%@`]/.test(plain)) return null;
-  return plain;
+  const doc = parseDocument(text, { uniqueKeys: false });
+  const error = doc.errors[0];
+  if (error) {
+    const at = error.linePos?.[0];
+    return { error: `${file}${at ? `:${at.line}:${at.col}` : ''}: ${error.message.split('\n')[0]}` };
+  }
+  return { roadmap: doc.toJS({ maxAliasCount: 100 }) };
+}
+
+/** The roadmap's top-level `current_phase`, when it is a plain value. */
+export function roadmapCurrentPhase(roadmap: unknown): string | null {
+  return isRecord(roadmap) ? scalarText(roadmap.current_phase) : null;
 }
 
 /** The state's phase id: `current_phase.id`, or `current_phase` itself when it is a plain value. */
 export function statePhaseId(data: Record<string, unknown>): string | null {
   const phase = data.current_phase;
   if (typeof phase === 'string' || typeof phase === 'number') return String(phase);
-  if (phase !== null && typeof phase === 'object' && !Array.isArray(phase)) {
-    const id = (phase as Record<string, unknown>).id;
-    if (typeof id === 'string' || typeof id === 'number') return String(id);
-  }
+  if (isRecord(phase)) return scalarText(phase.id);
   return null;
 }
 
 /** A one-line warning when both name a phase and they differ; null otherwise. */
-export function roadmapAlignmentWarning(roadmapText: string, stateData: Record<string, unknown>): string | null {
-  const roadmap = roadmapCurrentPhase(roadmapText);
+export function roadmapAlignmentWarning(roadmap: unknown, stateData: Record<string, unknown>): string | null {
+  const planned = roadmapCurrentPhase(roadmap);
   const state = statePhaseId(stateData);
-  if (roadmap === null || state === null || roadmap === state) return null;
-  return `roadmap.yaml says current_phase is ${roadmap} but current_state.yaml is at ${state}; update one of them`;
+  if (planned === null || state === null || planned === state) return null;
+  return `roadmap.yaml says current_phase is ${planned} but current_state.yaml is at ${state}; update one of them`;
+}
+
+export function scalarText(value: unknown): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }

@@ -1,4 +1,4 @@
-import type { StateEdit } from './state-edits.js';
+import type { StateEdit } from '../state/state-edits.js';
 
 /**
  * Task "snapshot": when the state was last brought up to date, and where the repository stood.

@@ -1,5 +1,5 @@
 import type { WorkingTreeStatus } from '../git/status.js';
-import { isStateScratchPath } from '../hooks-run/state-scratch-paths.js';
+import { isStateScratchPath } from '../state/state-scratch-paths.js';
 
 /**
  * `repository.has_uncommitted_changes`, the same way in `paracle sync` and in the hooks: paracle's

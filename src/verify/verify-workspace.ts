@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from '../fs/read-text.js';
 import { isAbsolute, relative, sep } from 'node:path';
 import { ParacleError } from '../errors.js';
 import { isAncestor, listCommitsSince, readBlobIds, readBlobText } from '../git/commit-graph.js';
@@ -203,13 +203,4 @@ function repoPath(file: string, top: string): string {
 function countLines(text: string | null): number {
   if (text === null || text === '') return 0;
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-}
-
-async function readTextIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }

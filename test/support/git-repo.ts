@@ -3,7 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync,
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGit, type GitResult } from '../../src/git/run-git.js';
-import { today } from '../../src/state/model.js';
+import { localDate } from '../../src/state/model.js';
 import { FIXTURES, tempDir } from './fixtures.js';
 
 /**
@@ -125,14 +125,14 @@ async function buildCommittedTemplate(): Promise<string> {
   const first = await repo.user(['commit', '-q', '-m', 'initial'], { env: { TZ: zoneOnAnotherDay() } });
   if (first.exitCode !== 0) throw new Error(`the first commit failed in the template: ${first.stderr}`);
   const snapshotDate = /^snapshot_date: "?([\d-]+)"?$/m.exec(repo.read(STATE_REL))?.[1];
-  if (snapshotDate === undefined || snapshotDate === today()) {
+  if (snapshotDate === undefined || snapshotDate === localDate()) {
     throw new Error(`the committed template should carry another day's snapshot_date, has ${snapshotDate}`);
   }
   return repo.dir;
 }
 
 /**
- * A time zone whose date is not today's date in UTC, the suite's zone: UTC−12 is a day behind
+ * A time zone whose date is not localDate's date in UTC, the suite's zone: UTC−12 is a day behind
  * until noon UTC, UTC+14 a day ahead from 10:00 UTC. (Node carries its own zone data.)
  */
 function zoneOnAnotherDay(now = new Date()): string {

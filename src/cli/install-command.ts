@@ -1,5 +1,5 @@
-import { writeJsonResult } from '../cli/json-output.js';
-import { installHooks, type InstallReport } from './install.js';
+import { writeJsonResult } from './json-output.js';
+import { installHooks, type InstallReport } from '../hooks-install/install.js';
 
 /**
  * Prints what `paracle install` did, one line per change. Run by npm as a lifecycle script

@@ -1,8 +1,8 @@
-import { CliExit, EXIT } from '../cli/exit-codes.js';
-import { writeJsonResult } from '../cli/json-output.js';
-import type { HookRunOptions } from './hook-context.js';
-import type { HookOutcome } from './outcome.js';
-import { colorEnabled, formatOutcome } from './report.js';
+import { CliExit, EXIT } from './exit-codes.js';
+import { writeJsonResult } from './json-output.js';
+import type { HookRunOptions } from '../hooks-run/hook-context.js';
+import type { HookOutcome } from '../hooks-run/outcome.js';
+import { colorEnabled, formatOutcome } from '../hooks-run/report.js';
 
 /** `paracle hook <name> [args]`: the same code git runs, then one line (or a diff) of output. */
 
@@ -27,14 +27,14 @@ export async function runHookCommand(name: string, args: readonly string[], opti
   let outcome: HookOutcome;
   if (name === 'pre-commit') {
     if (args.length > 0) throw new CliExit(EXIT.usage, `pre-commit takes no arguments, got "${args.join(' ')}"`);
-    const { runPreCommit } = await import('./pre-commit.js');
+    const { runPreCommit } = await import('../hooks-run/pre-commit.js');
     outcome = await runPreCommit(run);
   } else if (name === 'post-merge') {
     const [flag, ...extra] = args;
     if (extra.length > 0 || (flag !== undefined && flag !== '0' && flag !== '1')) {
       throw new CliExit(EXIT.usage, `post-merge takes git's squash flag (0 or 1), got "${args.join(' ')}"`);
     }
-    const { runPostMerge } = await import('./post-merge.js');
+    const { runPostMerge } = await import('../hooks-run/post-merge.js');
     outcome = await runPostMerge({ ...run, squash: flag === '1' });
   } else {
     throw new CliExit(EXIT.usage, `unknown hook "${name}"; expected one of: ${HOOK_NAMES.join(', ')}`);

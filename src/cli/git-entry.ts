@@ -12,7 +12,8 @@ export async function runFromGit(name: HookName, argv: readonly string[]): Promi
   const root = first === '--root' && second !== undefined ? second : undefined;
   const gitArgs = root !== undefined ? rest : [...argv];
   try {
-    const { checkTimeoutVariable } = await import('../cli/seconds.js');
+    (await import('./library-warnings.js')).renderLibraryWarnings();
+    const { checkTimeoutVariable } = await import('./seconds.js');
     // The store would read a bad PARACLE_TIMEOUT as the default; the commit stops and says so.
     checkTimeoutVariable();
     const { runHookCommand } = await import('./hook-command.js');
@@ -20,7 +21,7 @@ export async function runFromGit(name: HookName, argv: readonly string[]): Promi
     await runHookCommand(name, gitArgs, { root, fromGit: true });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    const { exitForError } = await import('../cli/exit-for-error.js');
+    const { exitForError } = await import('./exit-for-error.js');
     return exitForError(error);
   }
 }
