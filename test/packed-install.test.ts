@@ -62,6 +62,13 @@ describe('what the tarball ships', () => {
     }
   });
 
+  it('every document the README links, so its links work where the package is read (node_modules, the registry page)', () => {
+    const readme = readFileSync(join(packageDirOf(packedProject()), 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\((docs\/[^)#\s]+)/g)].map((match) => match[1]!);
+    expect(linked.length).toBeGreaterThan(3);
+    for (const doc of new Set(linked)) expect(files, doc).toContain(`package/${doc}`);
+  });
+
   it('two bins, `paracle` and `paracle-hooks` (named after the package: what `npx paracle-hooks` runs)', async () => {
     const project = packedProject();
     const manifest = JSON.parse(readFileSync(join(packageDirOf(project), 'package.json'), 'utf8'));
