@@ -3,7 +3,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
-import { readRevisionHighWater } from '../log/revision-high-water.js';
+import { readLogTail, type LogTail } from '../log/revision-high-water.js';
+import { readAuditLog } from '../log/audit-log.js';
+import { differingPaths, rebuildState, textHash, TrailGap } from '../log/trail.js';
+import { createPatch } from 'rfc6902';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { acquireStateLock, DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, type StateLock } from '../lock/lock.js';
@@ -264,18 +267,75 @@ async function writeState(
   entries: RecordedChange[],
   options: WriteOptions = {},
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
+  const tail = await readLogTail(root);
+  const trail = await planTrail(root, file, disk, tail, options.cut !== undefined);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
-  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, (await readRevisionHighWater(root)) + 1);
+  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, trail.highWater + 1);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-  await logQuietly(
-    root,
-    entries.map((entry) => ({ ...entry, revision })),
-  );
+  // The diff is of data the save already holds: a partial (sections) read diffs only the keys it read,
+  // which is the whole change, since the keys it did not read are written back untouched.
+  const trailFields =
+    trail.base === null
+      ? { sha: textHash(text), data: target }
+      : { sha: textHash(text), base: trail.base, patch: createPatch(disk.data, target) };
+  const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
+  saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
+  await logQuietly(root, [...trail.anchors, ...saved]);
   return { file, text, revision, previousRevision: disk.revision, data: target };
+}
+
+/** Where this save's patch starts, and the entry to log first when the trail cannot continue from the file as found. */
+interface TrailPlan {
+  /** The trail revision the file on disk is; null when there is no file (the save is then a snapshot). */
+  base: number | null;
+  anchors: StateChangeInput[];
+  highWater: number;
+}
+
+/**
+ * The file on disk is the trail's last revision when its bytes hash to that entry's `sha` (the common
+ * case: one hash of text the save has read anyway). Otherwise something else wrote it (a hand edit,
+ * the Python tooling, git): the trail is rebuilt once and the difference logged as an `external_edit`
+ * entry with a patch and a snapshot, or as a plain `snapshot` where there is no trail to diff against.
+ */
+async function planTrail(root: string, file: string, disk: ParsedState, tail: LogTail, partial: boolean): Promise<TrailPlan> {
+  if (disk.text === '') return { base: null, anchors: [], highWater: tail.highWater };
+  const sha = textHash(disk.text);
+  if (tail.lastTrail?.sha === sha) return { base: tail.lastTrail.revision, anchors: [], highWater: tail.highWater };
+  const found = partial ? parseStateText(disk.text, file).data : disk.data;
+  const known = tail.lastTrail === null ? null : rebuildState((await readAuditLog(root)).entries);
+  // Only the formatting changed (a comment, a blank line): the data is still the trail's last revision.
+  if (known !== null && !(known instanceof TrailGap) && isDeepStrictEqual(known.data, found)) {
+    return { base: known.revision, anchors: [], highWater: tail.highWater };
+  }
+  // The file's own revision when it is new to this log, else the next number: a revision names one state.
+  const revision = disk.revision > tail.highWater ? disk.revision : tail.highWater + 1;
+  const anchor: StateChangeInput =
+    known !== null && !(known instanceof TrailGap)
+      ? {
+          change_type: 'external_edit',
+          description: `Changed outside paracle since revision ${known.revision}: ${differingPaths(known.data, found).join(', ')}`,
+          revision,
+          sha,
+          base: known.revision,
+          patch: createPatch(known.data, found),
+          data: found,
+        }
+      : {
+          change_type: 'snapshot',
+          description:
+            known instanceof TrailGap
+              ? `Snapshot of the file as found; the trail could not be continued: ${known.message}`
+              : 'Snapshot of the file as found; the trail starts here',
+          revision,
+          sha,
+          data: found,
+        };
+  return { base: revision, anchors: [anchor], highWater: Math.max(tail.highWater, revision) };
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */

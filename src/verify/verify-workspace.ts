@@ -7,6 +7,7 @@ import { readIndexEntries } from '../git/index-files.js';
 import { readFileAtRevision } from '../git/revision-files.js';
 import { resolveCommit } from '../git/resolve-revision.js';
 import { findWorktreeTop } from '../git/worktree-files.js';
+import { replayState } from '../history/history.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import { validateWorkspace, type Problem } from '../validate/validate-workspace.js';
@@ -27,6 +28,7 @@ import type { VerifyReport } from './verify-report.js';
  *   4. base       (with --base) the state's revision raised if the state changed, unless only
  *                 `git revert`s took it down (the branch's history tells, revision-history.ts);
  *                 and, where the project tracks the audit log, the log at the base a prefix of the log now
+ *   5. replay     where the audit log holds a trail (issue 14), it rebuilds the file's data exactly
  *
  * File names in problems are relative to the repository top (what GitHub annotations need), or to
  * the current directory outside a repository.
@@ -64,6 +66,10 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
 
   const logText = await readTextIfExists(logFile);
   if (logText !== null) problems.push(...checkAuditLogLines(show(logFile), logText));
+  // 5. replay: where the log holds a trail, rebuilding the latest revision from it gives the file.
+  if (logText !== null && !validation.problems.some((p) => p.file === stateFile) && !marked.has(stateFile)) {
+    problems.push(...(await replayProblems(root, show(stateFile))));
+  }
 
   let base: VerifyReport['summary']['base'] = null;
   if (options.base !== undefined && top !== null) {
@@ -203,6 +209,24 @@ function repoPath(file: string, top: string): string {
 function countLines(text: string | null): number {
   if (text === null || text === '') return 0;
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+async function replayProblems(root: string, file: string): Promise<Problem[]> {
+  let check: Awaited<ReturnType<typeof replayState>>;
+  try {
+    check = await replayState(root);
+  } catch {
+    // A missing or unreadable state file is reported by the validation above.
+    return [];
+  }
+  if (check.ok) return [];
+  if (check.gap !== null) return [{ file, message: `the audit trail cannot rebuild the latest revision: ${check.gap}` }];
+  return [
+    {
+      file,
+      message: `differs from revision ${check.rebuilt?.revision} rebuilt from the audit trail at ${check.differing.join(', ')} (a change not recorded yet, a lost or altered log entry); \`paracle history <key>\` shows what the trail knows`,
+    },
+  ];
 }
 
 async function readTextIfExists(file: string): Promise<string | null> {
