@@ -139,3 +139,68 @@ export function differingPaths(a: unknown, b: unknown, prefix = ''): string[] {
   }
   return [prefix === '' ? '(whole document)' : prefix];
 }
+
+/** One log line for a prune: its bytes, its entry (null when it is not one) and whether its age keeps it. */
+export interface PruneLine {
+  bytes: Buffer;
+  entry: StateChangeEntry | null;
+  kept: boolean;
+}
+
+export interface TrailPrune {
+  /** The lines to write, in order. */
+  lines: Buffer[];
+  /** The revision whose snapshot now starts the trail in place of the entries pruned before it, or null. */
+  snapshotRevision: number | null;
+  /** Said when the prune drops what replay needed and could not keep it as a snapshot. */
+  dropped: string | null;
+}
+
+/**
+ * A prune keeps what replay needs: the last trail entry it drops before the first one it keeps (or the
+ * last of all, when it keeps none) is written back as a snapshot of that revision's state, in its place
+ * and with its timestamp, so the kept patches still have their start and the next save its last hash.
+ */
+export function keepTrailStart(lines: readonly PruneLine[]): TrailPrune {
+  const all = lines.map((line) => line.entry).filter((entry): entry is StateChangeEntry => entry !== null);
+  let anchor = -1;
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (line.entry === null || !isTrailEntry(line.entry)) continue;
+    if (line.kept) break;
+    anchor = i;
+  }
+  const kept = (except: number) => lines.filter((line, i) => line.kept && i !== except).map((line) => line.bytes);
+  if (anchor === -1) return { lines: kept(-1), snapshotRevision: null, dropped: null };
+  const entry = lines[anchor]!.entry as TrailEntry;
+  const state = rebuildState(all.slice(0, all.indexOf(entry) + 1), entry.revision);
+  if (state instanceof TrailGap) {
+    return {
+      lines: kept(-1),
+      snapshotRevision: null,
+      dropped: `the trail up to revision ${entry.revision} cannot be rebuilt (${state.message}); replay now starts at the next snapshot kept`,
+    };
+  }
+  const snapshot: TrailEntry = {
+    timestamp: entry.timestamp,
+    process_id: entry.process_id,
+    change_type: 'snapshot',
+    description: `Snapshot of revision ${entry.revision}, kept by log prune so the trail can be replayed from here`,
+    revision: entry.revision,
+    ...(typeof entry.sha === 'string' ? { sha: entry.sha } : {}),
+    data: state.data,
+  };
+  const out: Buffer[] = [];
+  lines.forEach((line, i) => {
+    if (i === anchor)
+      out.push(
+        Buffer.from(
+          JSON.stringify(snapshot)
+            .replace(/\u2028/g, '\\u2028')
+            .replace(/\u2029/g, '\\u2029'),
+        ),
+      );
+    else if (line.kept) out.push(line.bytes);
+  });
+  return { lines: out, snapshotRevision: entry.revision, dropped: null };
+}

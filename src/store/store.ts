@@ -312,8 +312,9 @@ async function planTrail(root: string, file: string, disk: ParsedState, tail: Lo
   if (known !== null && !(known instanceof TrailGap) && isDeepStrictEqual(known.data, found)) {
     return { base: known.revision, anchors: [], highWater: tail.highWater };
   }
-  // The file's own revision when it is new to this log, else the next number: a revision names one state.
-  const revision = disk.revision > tail.highWater ? disk.revision : tail.highWater + 1;
+  // The file's own revision when the trail has not reached it (a first save, a Python writer's save),
+  // else the next unused number: in the trail, a revision names one state.
+  const revision = disk.revision > (tail.lastTrail?.revision ?? -1) ? disk.revision : tail.highWater + 1;
   const anchor: StateChangeInput =
     known !== null && !(known instanceof TrailGap)
       ? {
