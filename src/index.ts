@@ -49,6 +49,7 @@ export {
   replayState,
   revertRevision,
   TrailGapError,
+  RevertConflictError,
   type ReplayCheck,
   type RevertResult,
 } from './history/history.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
-import { stateAt } from '../src/history/history.js';
+import { replayState, stateAt } from '../src/history/history.js';
 import { readAuditLog } from '../src/log/audit-log.js';
 import { readRevisionHighWater } from '../src/log/revision-high-water.js';
 import { isSnapshot, isTrailEntry, type TrailEntry } from '../src/log/trail.js';
@@ -68,8 +68,8 @@ describe('paracle revert', () => {
     const log = readFileSync(auditLogPath(root), 'utf8');
     const refused = await paracle(['revert', String(progressRevision)], dir);
     expect(refused.exitCode).toBe(4);
-    expect(refused.stderr).toMatch(
-      /cannot revert revision \d+: later revisions changed the same values since; nothing was written\. Keys: current_phase\.progress\.\n$/,
+    expect(refused.stderr).toBe(
+      `paracle: ${stateFilePath(root)}: cannot revert revision ${progressRevision}: later revisions changed the same values since (current_phase.progress is now "35%"); nothing was written\n`,
     );
     expect(readFileSync(stateFilePath(root), 'utf8')).toBe(text);
     expect(readFileSync(auditLogPath(root), 'utf8')).toBe(log);
@@ -106,17 +106,14 @@ describe('paracle show / history errors and the trail start', () => {
     await updateState(root, (s) => s.updateProgress(5));
     const entries = (await readAuditLog(root)).entries;
     expect(entries[0]).toEqual(legacy);
-    // The file's own revision 11 is where the trail starts; the save is 12.
-    expect(entries.slice(1).map((e) => [e.change_type, e.revision])).toEqual([
-      ['snapshot', 11],
-      ['progress', 12],
-    ]);
+    // The first save with a trail is its own snapshot: the trail starts at revision 12.
+    expect(entries.slice(1).map((e) => [e.change_type, e.revision, isTrailEntry(e) && isSnapshot(e)])).toEqual([['progress', 12, true]]);
     const log = await paracle(['log', '--json'], dir);
     expect(JSON.parse(log.stdout).map((e: { description: string }) => e.description)).toContain('old entry');
     const missing = await paracle(['show', '--revision', '3'], dir);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toBe(
-      'paracle: cannot rebuild revision 3 from the audit trail: revision 3 is not in the trail (it holds revisions 11 to 12; numbers may skip)\n',
+      'paracle: cannot rebuild revision 3 from the audit trail: revision 3 is not in the trail (it holds revisions 12 to 12; numbers may skip)\n',
     );
 
     // A lost entry breaks the chain from there on, and says so.
@@ -136,6 +133,7 @@ describe('paracle show / history errors and the trail start', () => {
   it('a tampered line is found by replay --check, naming the key', async () => {
     const root = tempParacRoot();
     const dir = resolve(root, '..');
+    await updateState(root, (s) => s.updateProgress(60));
     await updateState(root, (s) => s.updateProgress(61));
     const log = readFileSync(auditLogPath(root), 'utf8');
     writeFileSync(auditLogPath(root), log.replace('"value":"61%"', '"value":"16%"'));
@@ -173,16 +171,16 @@ describe('log prune keeps what replay needs', () => {
     const root = tempParacRoot();
     const dir = resolve(root, '..');
     for (const percent of [10, 20, 30, 40, 50]) await updateState(root, (s) => s.updateProgress(percent));
-    // The first four saves (and the first snapshot) are 40 days old.
+    // The first four saves are 40 days old.
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString().replace('Z', '+00:00');
-    const lines = logLines(root).map((line, i) => (i < 5 ? line.replace(/"timestamp":"[^"]+"/, `"timestamp":"${old}"`) : line));
+    const lines = logLines(root).map((line, i) => (i < 4 ? line.replace(/"timestamp":"[^"]+"/, `"timestamp":"${old}"`) : line));
     writeFileSync(auditLogPath(root), `${lines.join('\n')}\n`);
     const revisions = (await trail(root)).map((e) => e.revision);
-    expect(revisions).toEqual([11, 12, 13, 14, 15, 16]);
+    expect(revisions).toEqual([12, 13, 14, 15, 16]);
 
     const prune = await paracle(['log', 'prune', '--keep-days', '30', '--json'], dir);
     expect(prune.exitCode).toBe(0);
-    expect(JSON.parse(prune.stdout)).toEqual({ success: true, removed: 4, keep_days: 30, snapshot_revision: 15, dropped: null });
+    expect(JSON.parse(prune.stdout)).toEqual({ success: true, removed: 3, keep_days: 30, snapshot_revision: 15, dropped: null });
     const kept = await trail(root);
     expect(kept.map((e) => [e.change_type, e.revision])).toEqual([
       ['snapshot', 15],
@@ -217,7 +215,7 @@ describe('the trail in the store', () => {
     const [snapshot] = logLines(root);
     expect(Buffer.byteLength(snapshot!)).toBeGreaterThan(16 * 1024);
     writeFileSync(auditLogPath(root), `${snapshot}\n`);
-    expect(await readRevisionHighWater(root)).toBe(11);
+    expect(await readRevisionHighWater(root)).toBe(12);
   });
 
   it('a formatting-only hand edit (a comment) is no revision of its own; the next save continues the trail', async () => {
@@ -225,8 +223,12 @@ describe('the trail in the store', () => {
     await updateState(root, (s) => s.updateProgress(10));
     writeFileSync(stateFilePath(root), `# a comment added by hand\n${readFileSync(stateFilePath(root), 'utf8')}`);
     await updateState(root, (s) => s.updateProgress(11));
-    expect((await trail(root)).map((e) => e.change_type)).toEqual(['snapshot', 'progress', 'progress']);
+    expect((await trail(root)).map((e) => [e.change_type, e.revision])).toEqual([
+      ['progress', 12],
+      ['progress', 13],
+    ]);
     expect(readFileSync(stateFilePath(root), 'utf8').startsWith('# a comment added by hand\n')).toBe(true);
+    expect((await replayState(root)).ok).toBe(true);
   });
 
   it('a new file saved for the first time is its own snapshot', async () => {
@@ -243,6 +245,7 @@ describe('the trail in the store', () => {
 describe('ParacState.deleteIn and setIn(path, undefined)', () => {
   it('deleteIn removes a key or a list item and records it; setIn(path, undefined) is a TypeError pointing at deleteIn', async () => {
     const root = tempParacRoot();
+    await updateState(root, (s) => s.updateProgress(1)); // the trail's first snapshot
     const state = (await loadState(root))!;
     expect(() => state.setIn(['metrics', 'x'], undefined)).toThrow(
       new TypeError('setIn(metrics.x, undefined): a state file cannot hold undefined; use deleteIn to remove the key'),

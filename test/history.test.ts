@@ -48,20 +48,19 @@ describe('history: every revision of the real file rebuilt from the trail', () =
     const root = tempParacRoot();
     const dir = resolve(root, '..');
     const copies: Copies = new Map();
-    const first = keep(root, copies);
 
-    // 1. Saves of every kind, one process.
+    // 1. Saves of every kind, one process. The first starts the trail: its entry is a snapshot.
     await updateState(root, (s) => s.updateProgress(41));
-    keep(root, copies);
+    const first = keep(root, copies);
+    expect(first).toBe(12);
     await updateState(root, (s) => s.addCompleted('history-item-a'));
     keep(root, copies);
     await updateState(root, (s) => s.addInProgress('history-item-b'));
     keep(root, copies);
-    let blocker = '';
     await updateState(root, (s) => {
-      blocker = s.addBlocker('waiting for the history review', 'high');
+      s.addBlocker('waiting for the history review', 'high');
     });
-    const blockerRevision = keep(root, copies);
+    keep(root, copies);
     await updateState(root, (s) => s.setIn(['metrics', 'history_test', 'nested', 'depth'], 3));
     keep(root, copies);
     await updateState(root, (s) => s.setIn(['metrics', 'history_test', 'other'], ['x', 'y']));
@@ -114,21 +113,27 @@ describe('history: every revision of the real file rebuilt from the trail', () =
     expect(verify.exitCode).toBe(1);
     expect(verify.stderr).toMatch(/differs from revision \d+ rebuilt from the audit trail at current_phase\.progress/);
     await updateState(root, (s) => s.addCompleted('history-item-e'));
-    const afterHandEdit = keep(root, copies);
-    const handEditRevision = afterHandEdit - 1;
-    copies.set(handEditRevision, handEdited);
+    // The edit left `revision:` as it was: it is logged at the number of the save that found it, before it.
+    const handEditRevision = keep(root, copies);
+    expect(handEditRevision).toBe(afterRace + 1);
 
-    // 4. The whole file replaced by another valid state (a checkout or merge), then a save.
+    // 4. The whole file replaced by another valid state (a checkout or merge; this one has no revision), then a save.
     writeFileSync(file, readFileSync(join(FIXTURES, 'history', '10-2026-01-06-80ec537.yaml')));
     const replaced = fileData(root).data;
     await updateState(root, (s) => s.updateProgress(12));
     const afterReplace = keep(root, copies);
-    copies.set(afterReplace - 1, replaced);
+    // And replaced by a state another clone wrote at a higher revision: that revision is its own, showable.
+    const other = readFileSync(file, 'utf8')
+      .replace(/^revision: \d+$/m, 'revision: 500')
+      .replace('  progress: 12%', '  progress: 13%');
+    writeFileSync(file, other);
+    copies.set(500, fileData(root).data);
     await updateState(root, (s) => s.addCompleted('history-item-f'));
     const last = keep(root, copies);
+    expect(last).toBe(501);
 
     // Every revision shown exactly as it was written.
-    expect(copies.size).toBe(45);
+    expect(copies.size).toBe(43);
     for (const [revision, data] of copies) {
       const shown = await stateAt(root, revision);
       expect(shown.revision).toBe(revision);
@@ -151,18 +156,21 @@ describe('history: every revision of the real file rebuilt from the trail', () =
     expect(check.stdout).toBe(`paracle: revision ${last} rebuilt from the audit trail matches the state file\n`);
     expect((await paracle(['verify'], dir)).exitCode).toBe(0);
 
-    // Snapshots only where the trail could not otherwise continue: the first save, the hand edit, the replaced file.
+    // Snapshots only where the trail could not otherwise continue: the first save, the hand edit, the replaced files.
     const entries = await trail(root);
     const snapshots = entries.filter(isSnapshot);
     expect(snapshots.map((e) => [e.change_type, e.revision])).toEqual([
-      ['snapshot', first],
+      ['progress', first],
       ['external_edit', handEditRevision],
-      ['external_edit', afterReplace - 1],
+      ['external_edit', afterReplace],
+      ['external_edit', 500],
     ]);
     expect(snapshots[1]!.patch).toEqual([{ op: 'replace', path: '/current_phase/progress', value: '47%' }]);
-    // One trail entry per revision; every raced revision among them.
-    expect(new Set(entries.map((e) => e.revision)).size).toBe(entries.length);
-    expect(entries.length).toBe(copies.size);
+    expect(snapshots[1]!.data).toEqual(handEdited);
+    expect(snapshots[2]!.data).toEqual(replaced);
+    // One trail entry per revision, plus one for each change found outside paracle; every raced revision among them.
+    expect(entries.length).toBe(copies.size + 2);
+    expect(new Set(entries.map((e) => e.revision)).size).toBe(copies.size);
     expect(afterRace).toBeGreaterThan(progressRevision);
 
     // The hand edit in history, with the saves around it.
@@ -177,23 +185,24 @@ describe('history: every revision of the real file rebuilt from the trail', () =
     expect(handRow.change_type).toBe('external_edit');
     const cliHistory = await paracle(['history', 'current_phase.progress', '--limit', '3', '--json'], dir);
     expect(JSON.parse(cliHistory.stdout)).toHaveLength(3);
-    expect(JSON.parse(cliHistory.stdout)[0].revision).toBe(afterReplace);
+    expect(JSON.parse(cliHistory.stdout).map((c: { revision: number }) => c.revision)).toEqual([500, afterReplace, afterReplace]);
 
     // Sizes: a plain save adds under 2 KB.
     const plain = lineSizes(root).filter(({ entry }) => Array.isArray(entry.patch) && entry.data === undefined);
-    expect(plain.length).toBe(copies.size - 3);
+    expect(plain.length).toBe(copies.size - 2);
     expect(Math.max(...plain.map((p) => p.bytes))).toBeLessThan(2048);
 
-    // Revert of one revision (before the replace, the blocker is gone anyway): revert the last save.
+    // Revert of one revision, a later one left alone: 500 (the other clone's) set the progress, 501 added an item.
     const beforeRevert = fileData(root);
-    const reverted = await revertRevision(root, last);
-    expect(reverted.keys).toEqual(['current_phase.completed']);
+    const reverted = await revertRevision(root, 500);
+    expect(reverted.keys).toEqual(['current_phase.progress']);
     const now = fileData(root);
-    expect(now.revision).toBe(last + 1);
-    expect((now.data.current_phase as { completed: string[] }).completed).not.toContain('history-item-f');
-    expect({ ...now.data, revision: 0, current_phase: null }).toEqual({ ...beforeRevert.data, revision: 0, current_phase: null });
+    expect(now.revision).toBe(502);
+    const phase = now.data.current_phase as { progress: string; completed: string[] };
+    expect(phase.progress).toBe('12%');
+    expect(phase.completed).toContain('history-item-f');
+    expect({ ...now.data, revision: 0, current_phase: { ...phase, progress: '13%' } }).toEqual({ ...beforeRevert.data, revision: 0 });
     expect((await replayState(root)).ok).toBe(true);
-    void blocker;
-    void blockerRevision;
+    expect((await stateAt(root, 502)).data).toEqual(now.data);
   }, 180_000);
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ParacleError, StateConflictError } from '../errors.js';
+import { ParacleError } from '../errors.js';
+import type { MergeConflict } from '../reconcile/merge-data.js';
 import { parseStateText } from '../document/document.js';
 import { readAuditLog } from '../log/audit-log.js';
 import type { StateChangeEntry } from '../log/audit-entry.js';
@@ -14,6 +15,20 @@ import { planRevert } from './revert-plan.js';
  * the trail checked against the file, one revision undone. Reads the log and the file; the logic is
  * in the pure functions of log/trail.ts, key-history.ts and revert-plan.ts.
  */
+
+/** A revert that would overwrite a later change: exit 4, like a conflict the reconcile cannot settle. */
+export class RevertConflictError extends ParacleError {
+  readonly keys: string[];
+  constructor(file: string, revision: number, conflicts: MergeConflict[]) {
+    const keys = conflicts.map((conflict) => conflict.path.join('.'));
+    const now = conflicts.map((c) => `${c.path.join('.')} is now ${c.theirs === undefined ? '(absent)' : JSON.stringify(c.theirs)}`);
+    super(
+      'STATE_CONFLICT',
+      `${file}: cannot revert revision ${revision}: later revisions changed the same values since (${now.join('; ')}); nothing was written`,
+    );
+    this.keys = keys;
+  }
+}
 
 export class TrailGapError extends ParacleError {
   constructor(message: string) {
@@ -91,24 +106,21 @@ export async function revertRevision(
   revision: number,
   options: { dryRun?: boolean; timeout?: number } = {},
 ): Promise<RevertResult> {
-  const entries = await trailEntries(paracRoot);
-  const target = entries.filter(isTrailEntry).findLast((entry) => entry.revision === revision);
-  if (target === undefined) throw new TrailGapError(`cannot revert revision ${revision}: it is not in the audit trail`);
-  if (target.base === undefined && isSnapshot(target)) {
+  const trail = (await trailEntries(paracRoot)).filter(isTrailEntry);
+  // A revision can have two entries: a change made outside paracle, then the save that found it.
+  const last = trail.findLastIndex((entry) => entry.revision === revision);
+  if (last === -1) throw new TrailGapError(`cannot revert revision ${revision}: it is not in the audit trail`);
+  let first = last;
+  while (first > 0 && trail[first - 1]!.revision === revision) first -= 1;
+  if (first === 0 || (trail[first]!.base === undefined && isSnapshot(trail[first]!))) {
     throw new TrailGapError(`cannot revert revision ${revision}: it is where the trail starts (a snapshot), there is nothing before it`);
   }
-  const before = orThrow(rebuildState(entries, target.base));
-  const after = orThrow(rebuildState(entries, revision));
+  const before = orThrow(rebuildState(trail.slice(0, first)));
+  const after = orThrow(rebuildState(trail.slice(0, last + 1)));
   const file = stateFilePath(paracRoot);
   const plan = (current: Record<string, unknown>) => {
     const result = planRevert(before.data, after.data, current);
-    if (result.conflicts.length > 0) {
-      const keys = result.conflicts.map((conflict) => conflict.path.join('.'));
-      throw new StateConflictError(file, revision, typeof current.revision === 'number' ? current.revision : 0, {
-        keys,
-        detail: `cannot revert revision ${revision}: later revisions changed the same values since; nothing was written.`,
-      });
-    }
+    if (result.conflicts.length > 0) throw new RevertConflictError(file, revision, result.conflicts);
     return result;
   };
   if (options.dryRun) {

@@ -268,9 +268,9 @@ async function writeState(
   options: WriteOptions = {},
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
   const tail = await readLogTail(root);
-  const trail = await planTrail(root, file, disk, tail, options.cut !== undefined);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
-  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, trail.highWater + 1);
+  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
+  const trail = await planTrail(root, file, disk, tail, options.cut !== undefined, revision);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);
@@ -280,7 +280,7 @@ async function writeState(
   // which is the whole change, since the keys it did not read are written back untouched.
   const trailFields =
     trail.base === null
-      ? { sha: textHash(text), data: target }
+      ? { sha: textHash(text), data: options.cut ? parseStateText(text, file).data : target }
       : { sha: textHash(text), base: trail.base, patch: createPatch(disk.data, target) };
   const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
   saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
@@ -288,55 +288,54 @@ async function writeState(
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 
-/** Where this save's patch starts, and the entry to log first when the trail cannot continue from the file as found. */
+/** Where this save's patch starts, and the entry to log first when the file is not the trail's last revision. */
 interface TrailPlan {
-  /** The trail revision the file on disk is; null when there is no file (the save is then a snapshot). */
+  /** The trail revision the file on disk is; null when the save starts the trail (it is then a snapshot). */
   base: number | null;
   anchors: StateChangeInput[];
-  highWater: number;
 }
 
 /**
  * The file on disk is the trail's last revision when its bytes hash to that entry's `sha` (the common
  * case: one hash of text the save has read anyway). Otherwise something else wrote it (a hand edit,
  * the Python tooling, git): the trail is rebuilt once and the difference logged as an `external_edit`
- * entry with a patch and a snapshot, or as a plain `snapshot` where there is no trail to diff against.
+ * entry with its patch and a snapshot. With no trail to continue (none yet, or broken), the save's own
+ * entry is the snapshot that starts one.
  */
-async function planTrail(root: string, file: string, disk: ParsedState, tail: LogTail, partial: boolean): Promise<TrailPlan> {
-  if (disk.text === '') return { base: null, anchors: [], highWater: tail.highWater };
+async function planTrail(
+  root: string,
+  file: string,
+  disk: ParsedState,
+  tail: LogTail,
+  partial: boolean,
+  revision: number,
+): Promise<TrailPlan> {
+  if (disk.text === '' || tail.lastTrail === null) return { base: null, anchors: [] };
   const sha = textHash(disk.text);
-  if (tail.lastTrail?.sha === sha) return { base: tail.lastTrail.revision, anchors: [], highWater: tail.highWater };
+  if (tail.lastTrail.sha === sha) return { base: tail.lastTrail.revision, anchors: [] };
+  const known = rebuildState((await readAuditLog(root)).entries);
+  if (known instanceof TrailGap) return { base: null, anchors: [] };
   const found = partial ? parseStateText(disk.text, file).data : disk.data;
-  const known = tail.lastTrail === null ? null : rebuildState((await readAuditLog(root)).entries);
   // Only the formatting changed (a comment, a blank line): the data is still the trail's last revision.
-  if (known !== null && !(known instanceof TrailGap) && isDeepStrictEqual(known.data, found)) {
-    return { base: known.revision, anchors: [], highWater: tail.highWater };
-  }
-  // The file's own revision when the trail has not reached it (a first save, a Python writer's save),
-  // else the next unused number: in the trail, a revision names one state.
-  const revision = disk.revision > (tail.lastTrail?.revision ?? -1) ? disk.revision : tail.highWater + 1;
-  const anchor: StateChangeInput =
-    known !== null && !(known instanceof TrailGap)
-      ? {
-          change_type: 'external_edit',
-          description: `Changed outside paracle since revision ${known.revision}: ${differingPaths(known.data, found).join(', ')}`,
-          revision,
-          sha,
-          base: known.revision,
-          patch: createPatch(known.data, found),
-          data: found,
-        }
-      : {
-          change_type: 'snapshot',
-          description:
-            known instanceof TrailGap
-              ? `Snapshot of the file as found; the trail could not be continued: ${known.message}`
-              : 'Snapshot of the file as found; the trail starts here',
-          revision,
-          sha,
-          data: found,
-        };
-  return { base: revision, anchors: [anchor], highWater: Math.max(tail.highWater, revision) };
+  if (isDeepStrictEqual(known.data, found)) return { base: known.revision, anchors: [] };
+  // A number of its own when the writer raised the file's revision past the trail (the Python tooling);
+  // else (a hand edit, git taking the file back) the revision this save writes, whose entry follows it,
+  // so a save never skips a number the hooks' staged copy did not.
+  const at = disk.revision > known.revision ? disk.revision : revision;
+  return {
+    base: at,
+    anchors: [
+      {
+        change_type: 'external_edit',
+        description: `Changed outside paracle since revision ${known.revision}: ${differingPaths(known.data, found).join(', ')}`,
+        revision: at,
+        sha,
+        base: known.revision,
+        patch: createPatch(known.data, found),
+        data: found,
+      },
+    ],
+  };
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */
