@@ -140,6 +140,12 @@ describe('paracle show / history errors and the trail start', () => {
     const check = await paracle(['replay', '--check'], dir);
     expect(check.exitCode).toBe(1);
     expect(check.stderr).toContain('\n  current_phase.progress\n');
+    // The file is what the last save wrote, so verify knows the log, not the file, is wrong.
+    const verify = await paracle(['verify'], dir);
+    expect(verify.exitCode).toBe(1);
+    expect(verify.stderr).toContain(
+      'current_state.yaml: is what revision 13 wrote, but the audit trail rebuilds it differently at current_phase.progress: a log entry was lost, altered or reordered',
+    );
   });
 
   it('init writes the first snapshot; history follows a key through saves and a removal', async () => {
@@ -180,29 +186,28 @@ describe('log prune keeps what replay needs', () => {
 
     const prune = await paracle(['log', 'prune', '--keep-days', '30', '--json'], dir);
     expect(prune.exitCode).toBe(0);
-    expect(JSON.parse(prune.stdout)).toEqual({ success: true, removed: 3, keep_days: 30, snapshot_revision: 15, dropped: null });
+    expect(JSON.parse(prune.stdout)).toEqual({ success: true, removed: 4, keep_days: 30, snapshot_revision: 16, dropped: null });
+    // The first entry kept now holds its revision's data too (its patch stays, for history).
     const kept = await trail(root);
-    expect(kept.map((e) => [e.change_type, e.revision])).toEqual([
-      ['snapshot', 15],
-      ['progress', 16],
-    ]);
+    expect(kept.map((e) => [e.change_type, e.revision, isSnapshot(e), Array.isArray(e.patch)])).toEqual([['progress', 16, true, true]]);
     expect(((await stateAt(root, 16)).data.current_phase as { progress: string }).progress).toBe('50%');
-    expect(((await stateAt(root, 15)).data.current_phase as { progress: string }).progress).toBe('40%');
     expect((await paracle(['replay', '--check'], dir)).exitCode).toBe(0);
-    expect((await paracle(['show', '--revision', '12'], dir)).exitCode).toBe(1);
+    expect((await paracle(['show', '--revision', '15'], dir)).exitCode).toBe(1);
     await updateState(root, (s) => s.updateProgress(60));
     expect((await trail(root)).filter(isSnapshot)).toHaveLength(1);
     expect((await paracle(['replay', '--check'], dir)).exitCode).toBe(0);
+    // Pruning again changes nothing more.
+    expect(JSON.parse((await paracle(['log', 'prune', '--keep-days', '30', '--json'], dir)).stdout)).toMatchObject({ removed: 0 });
 
     // Everything older: the latest revision is kept as the snapshot the next save continues from.
     const all = logLines(root).map((line) => line.replace(/"timestamp":"[^"]+"/, `"timestamp":"${old}"`));
     writeFileSync(auditLogPath(root), `${all.join('\n')}\n`);
     const text = await paracle(['log', 'prune', '--keep-days', '30'], dir);
-    expect(text.stdout).toBe('paracle: removed 2 entries older than 30 days; the history now starts at a snapshot of revision 17\n');
+    expect(text.stdout).toBe('paracle: removed 1 entry older than 30 days; the history now starts at a snapshot of revision 17\n');
     await updateState(root, (s) => s.updateProgress(70));
-    expect((await trail(root)).map((e) => [e.change_type, e.revision])).toEqual([
-      ['snapshot', 17],
-      ['progress', 18],
+    expect((await trail(root)).map((e) => [e.change_type, e.revision, isSnapshot(e)])).toEqual([
+      ['progress', 17, true],
+      ['progress', 18, false],
     ]);
     expect((await paracle(['replay', '--check'], dir)).exitCode).toBe(0);
   }, 60_000);

@@ -109,9 +109,8 @@ describe('history: every revision of the real file rebuilt from the trail', () =
     const failed = await paracle(['replay', '--check'], dir);
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('current_phase.progress');
-    const verify = await paracle(['verify'], dir);
-    expect(verify.exitCode).toBe(1);
-    expect(verify.stderr).toMatch(/differs from revision \d+ rebuilt from the audit trail at current_phase\.progress/);
+    // verify leaves a change not recorded yet to the next save (git merges and checkouts make them all the time).
+    expect((await paracle(['verify'], dir)).exitCode).toBe(0);
     await updateState(root, (s) => s.addCompleted('history-item-e'));
     // The edit left `revision:` as it was: it is logged at the number of the save that found it, before it.
     const handEditRevision = keep(root, copies);

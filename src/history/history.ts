@@ -4,7 +4,7 @@ import type { MergeConflict } from '../reconcile/merge-data.js';
 import { parseStateText } from '../document/document.js';
 import { readAuditLog } from '../log/audit-log.js';
 import type { StateChangeEntry } from '../log/audit-entry.js';
-import { differingPaths, isTrailEntry, isSnapshot, rebuildState, TrailGap, type TrailState } from '../log/trail.js';
+import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap, type TrailState } from '../log/trail.js';
 import { stateFilePath } from '../state/paths.js';
 import { loadState, updateState } from '../store/store.js';
 import { keyChanges, parseKeyPath, type KeyChange } from './key-history.js';
@@ -67,6 +67,11 @@ export interface ReplayCheck {
   /** Why the latest revision cannot be rebuilt. */
   gap: string | null;
   fileRevision: number | null;
+  /**
+   * The file is byte for byte what the newest trail entry says was written. When it is not, it was
+   * changed outside paracle since (a hand edit, git), which the next save records.
+   */
+  recorded: boolean;
   /** Dotted paths where the file and the rebuilt state differ. */
   differing: string[];
   ok: boolean;
@@ -78,15 +83,18 @@ export async function replayState(paracRoot: string): Promise<ReplayCheck> {
   const file = stateFilePath(paracRoot);
   const text = await readFile(file, 'utf8');
   const parsed = parseStateText(text, file);
-  if (!entries.some(isTrailEntry)) {
-    return { trail: false, rebuilt: null, gap: null, fileRevision: parsed.revision, differing: [], ok: true };
+  const trail = entries.filter(isTrailEntry);
+  const newest = trail.at(-1);
+  if (newest === undefined) {
+    return { trail: false, rebuilt: null, gap: null, fileRevision: parsed.revision, recorded: false, differing: [], ok: true };
   }
-  const result = rebuildState(entries);
+  const recorded = newest.sha === textHash(text);
+  const result = rebuildState(trail);
   if (result instanceof TrailGap) {
-    return { trail: true, rebuilt: null, gap: result.message, fileRevision: parsed.revision, differing: [], ok: false };
+    return { trail: true, rebuilt: null, gap: result.message, fileRevision: parsed.revision, recorded, differing: [], ok: false };
   }
   const differing = differingPaths(result.data, parsed.data);
-  return { trail: true, rebuilt: result, gap: null, fileRevision: parsed.revision, differing, ok: differing.length === 0 };
+  return { trail: true, rebuilt: result, gap: null, fileRevision: parsed.revision, recorded, differing, ok: differing.length === 0 };
 }
 
 export interface RevertResult {

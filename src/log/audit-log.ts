@@ -185,7 +185,7 @@ async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: Stat
     lines.map((line, i) => ({ bytes: line.bytes, entry: parseAuditLine(line.bytes.toString('utf8')), kept: keep[i]! })),
   );
   const result: PruneResult = {
-    removed: removed - (trail.snapshotRevision === null ? 0 : 1),
+    removed: removed - (trail.restored ? 1 : 0),
     snapshotRevision: trail.snapshotRevision,
     dropped: trail.dropped,
   };

@@ -152,44 +152,38 @@ export interface TrailPrune {
   lines: Buffer[];
   /** The revision whose snapshot now starts the trail in place of the entries pruned before it, or null. */
   snapshotRevision: number | null;
+  /** True when that snapshot is a pruned entry written back (it is then not counted as removed). */
+  restored: boolean;
   /** Said when the prune drops what replay needed and could not keep it as a snapshot. */
   dropped: string | null;
 }
 
 /**
- * A prune keeps what replay needs: the last trail entry it drops before the first one it keeps (or the
- * last of all, when it keeps none) is written back as a snapshot of that revision's state, in its place
- * and with its timestamp, so the kept patches still have their start and the next save its last hash.
+ * A prune keeps what replay needs. The first trail entry it keeps, when it is a patch, gets the data
+ * of its revision (it becomes a snapshot, its patch kept for `history`); when it keeps none, the newest
+ * trail entry stays, as a snapshot, so the next save continues from its hash.
  */
 export function keepTrailStart(lines: readonly PruneLine[]): TrailPrune {
   const all = lines.map((line) => line.entry).filter((entry): entry is StateChangeEntry => entry !== null);
-  let anchor = -1;
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i]!;
-    if (line.entry === null || !isTrailEntry(line.entry)) continue;
-    if (line.kept) break;
-    anchor = i;
-  }
-  const kept = (except: number) => lines.filter((line, i) => line.kept && i !== except).map((line) => line.bytes);
-  if (anchor === -1) return { lines: kept(-1), snapshotRevision: null, dropped: null };
+  const trailAt = lines.flatMap((line, i) => (line.entry !== null && isTrailEntry(line.entry) ? [i] : []));
+  const firstKept = trailAt.find((i) => lines[i]!.kept);
+  const anchor = firstKept ?? trailAt.at(-1);
+  const kept = lines.filter((line) => line.kept).map((line) => line.bytes);
+  if (anchor === undefined) return { lines: kept, snapshotRevision: null, restored: false, dropped: null };
   const entry = lines[anchor]!.entry as TrailEntry;
+  const droppedBefore = trailAt.some((i) => i < anchor && !lines[i]!.kept);
+  if (isSnapshot(entry) && lines[anchor]!.kept) return { lines: kept, snapshotRevision: null, restored: false, dropped: null };
+  if (firstKept !== undefined && !droppedBefore) return { lines: kept, snapshotRevision: null, restored: false, dropped: null };
   const state = rebuildState(all.slice(0, all.indexOf(entry) + 1), entry.revision);
   if (state instanceof TrailGap) {
     return {
-      lines: kept(-1),
+      lines: kept,
       snapshotRevision: null,
-      dropped: `the trail up to revision ${entry.revision} cannot be rebuilt (${state.message}); replay now starts at the next snapshot kept`,
+      restored: false,
+      dropped: `revision ${entry.revision} cannot be rebuilt from the trail (${state.message}); replay now starts at the next snapshot kept`,
     };
   }
-  const snapshot: TrailEntry = {
-    timestamp: entry.timestamp,
-    process_id: entry.process_id,
-    change_type: 'snapshot',
-    description: `Snapshot of revision ${entry.revision}, kept by log prune so the trail can be replayed from here`,
-    revision: entry.revision,
-    ...(typeof entry.sha === 'string' ? { sha: entry.sha } : {}),
-    data: state.data,
-  };
+  const snapshot: TrailEntry = { ...entry, data: state.data };
   const out: Buffer[] = [];
   lines.forEach((line, i) => {
     if (i === anchor)
@@ -202,5 +196,5 @@ export function keepTrailStart(lines: readonly PruneLine[]): TrailPrune {
       );
     else if (line.kept) out.push(line.bytes);
   });
-  return { lines: out, snapshotRevision: entry.revision, dropped: null };
+  return { lines: out, snapshotRevision: entry.revision, restored: !lines[anchor]!.kept, dropped: null };
 }

@@ -28,7 +28,8 @@ import type { VerifyReport } from './verify-report.js';
  *   4. base       (with --base) the state's revision raised if the state changed, unless only
  *                 `git revert`s took it down (the branch's history tells, revision-history.ts);
  *                 and, where the project tracks the audit log, the log at the base a prefix of the log now
- *   5. replay     where the audit log holds a trail (issue 14), it rebuilds the file's data exactly
+ *   5. replay     where the audit log holds a trail (issue 14) and the file is what its newest entry
+ *                 says was written, the trail rebuilds the file's data exactly
  *
  * File names in problems are relative to the repository top (what GitHub annotations need), or to
  * the current directory outside a repository.
@@ -219,12 +220,16 @@ async function replayProblems(root: string, file: string): Promise<Problem[]> {
     // A missing or unreadable state file is reported by the validation above.
     return [];
   }
-  if (check.ok) return [];
+  // A file changed outside paracle since the last save (a merge, a checkout, a hand edit) is not damage:
+  // the next save records it, and in CI every merge commit is such a file. `paracle replay --check`
+  // reports it; verify fails only where the file is what the trail says was written and still differs
+  // from the trail's rebuild (a lost, altered or reordered entry).
+  if (check.ok || !check.recorded) return [];
   if (check.gap !== null) return [{ file, message: `the audit trail cannot rebuild the latest revision: ${check.gap}` }];
   return [
     {
       file,
-      message: `differs from revision ${check.rebuilt?.revision} rebuilt from the audit trail at ${check.differing.join(', ')} (a change not recorded yet, a lost or altered log entry); \`paracle history <key>\` shows what the trail knows`,
+      message: `is what revision ${check.rebuilt?.revision} wrote, but the audit trail rebuilds it differently at ${check.differing.join(', ')}: a log entry was lost, altered or reordered; \`paracle history <key>\` shows what the trail knows`,
     },
   ];
 }
