@@ -127,6 +127,51 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
 }
 
 /**
+ * The entries from the newest one `stop` accepts (included) to the end, oldest first; every entry when
+ * none does. Reads from the end, so a save that must replay the trail (after an edit made outside
+ * paracle) pays for the entries since the last snapshot, not for the whole log.
+ */
+export async function readEntriesBackTo(paracRoot: string, stop: (entry: StateChangeEntry) => boolean): Promise<StateChangeEntry[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(auditLogPath(paracRoot), 'r');
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  try {
+    const newestFirst: StateChangeEntry[] = [];
+    let found = false;
+    const take = (bytes: Buffer): void => {
+      const entry = parseAuditLine(bytes.toString('utf8'));
+      if (entry === null) return;
+      newestFirst.push(entry);
+      if (stop(entry)) found = true;
+    };
+    let position = (await handle.stat()).size;
+    let carry = Buffer.alloc(0);
+    while (position > 0 && !found) {
+      const length = Math.min(TAIL_CHUNK_BYTES, position);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
+      let end = buffer.length;
+      for (let i = buffer.length - 1; i >= 0 && !found; i -= 1) {
+        if (buffer[i] !== 0x0a) continue;
+        take(buffer.subarray(i + 1, end));
+        end = i;
+      }
+      carry = buffer.subarray(0, end);
+    }
+    if (position === 0 && !found && carry.length > 0) take(carry);
+    return newestFirst.reverse();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Removes entries older than `keepDays` days and returns how many. Lines it cannot date are kept. The log is
  * rewritten atomically under the state lock, so appends by saves and `logStateChange` are never lost.
  */

@@ -14,7 +14,14 @@ import type { StateChangeEntry } from './audit-entry.js';
  * Pure: takes entries, returns data.
  */
 
-export type JsonPatch = Operation[];
+/** An RFC 6902 operation, declared here so the package's types do not depend on rfc6902's. */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+export type JsonPatch = JsonPatchOperation[];
 
 export interface TrailEntry extends StateChangeEntry {
   sha?: string;
@@ -85,7 +92,7 @@ export function walkTrail(entries: readonly StateChangeEntry[], step: TrailStep)
       current = null;
     } else {
       const next: Record<string, unknown> = structuredClone(current.data);
-      const failed = applyPatch(next, entry.patch!).find((result) => result !== null);
+      const failed = applyPatch(next, entry.patch as Operation[]).find((result) => result !== null);
       if (failed) {
         broken = `revision ${entry.revision}'s patch does not apply (${failed.name}: ${failed.message})`;
         current = null;

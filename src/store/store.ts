@@ -4,8 +4,8 @@ import { Document } from 'yaml';
 import { ParacleError, StateConflictError, StateWriteError } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
-import { readAuditLog } from '../log/audit-log.js';
-import { differingPaths, rebuildState, textHash, TrailGap } from '../log/trail.js';
+import { readEntriesBackTo } from '../log/audit-log.js';
+import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
 import { createPatch } from 'rfc6902';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
@@ -313,7 +313,8 @@ async function planTrail(
   if (disk.text === '' || tail.lastTrail === null) return { base: null, anchors: [] };
   const sha = textHash(disk.text);
   if (tail.lastTrail.sha === sha) return { base: tail.lastTrail.revision, anchors: [] };
-  const known = rebuildState((await readAuditLog(root)).entries);
+  // Back to the newest snapshot only: with the Python tooling saving in between, that is a few entries.
+  const known = rebuildState(await readEntriesBackTo(root, (entry) => isTrailEntry(entry) && isSnapshot(entry)));
   if (known instanceof TrailGap) return { base: null, anchors: [] };
   const found = partial ? parseStateText(disk.text, file).data : disk.data;
   // Only the formatting changed (a comment, a blank line): the data is still the trail's last revision.
