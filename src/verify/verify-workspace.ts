@@ -67,10 +67,6 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
 
   const logText = await readTextIfExists(logFile);
   if (logText !== null) problems.push(...checkAuditLogLines(show(logFile), logText));
-  // 5. replay: where the log holds a trail, rebuilding the latest revision from it gives the file.
-  if (logText !== null && !validation.problems.some((p) => p.file === stateFile) && !marked.has(stateFile)) {
-    problems.push(...(await replayProblems(root, show(stateFile))));
-  }
 
   let base: VerifyReport['summary']['base'] = null;
   if (options.base !== undefined && top !== null) {
@@ -122,6 +118,13 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
       newLogLines: logTracked ? Math.max(0, countLines(logText) - countLines(baseLog)) : 0,
       reverts: (history?.findings.reverts ?? []).map((c) => c.slice(0, 7)),
     };
+  }
+
+  // 5. replay: where the log holds a trail, rebuilding the latest revision from it gives the file. Not
+  // when the log's lines were already found damaged: that is the same finding, said once.
+  const logDamaged = problems.some((p) => p.file === show(logFile));
+  if (logText !== null && !logDamaged && !validation.problems.some((p) => p.file === stateFile) && !marked.has(stateFile)) {
+    problems.push(...(await replayProblems(root, show(stateFile))));
   }
 
   return {
