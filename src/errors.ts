@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'STATE_PARSE'
   | 'STATE_WRITE'
   | 'TOOLKIT_NOT_INSTALLED'
+  | 'TRAIL_GAP'
   | 'VERIFY_BASE_UNKNOWN'
   | 'VERIFY_NO_REPOSITORY';
 

@@ -46,3 +46,15 @@ export { mergeStateTexts, type StateMergeInput, type StateMergeResult } from './
 export { verifyWorkspace, type VerifyOptions } from './verify/verify-workspace.js';
 export type { VerifyReport } from './verify/verify-report.js';
 export { STATE_SCHEMA } from './schema/state-schema.js';
+export {
+  stateAt,
+  keyHistory,
+  replayState,
+  revertRevision,
+  TrailGapError,
+  RevertConflictError,
+  type ReplayCheck,
+  type RevertResult,
+} from './history/history.js';
+export type { KeyChange } from './history/key-history.js';
+export type { TrailState, TrailEntry, JsonPatch } from './log/trail.js';

@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['lock', 'state'],
   ['log', 'reconcile', 'validate'],
   ['store', 'schema'],
+  ['history'],
   ['tasks', 'config', 'metrics', 'hooks-install', 'hooks-run', 'sync', 'verify', 'merge-driver'],
   ['index.ts', 'code-cache.ts', 'cli'],
 ];

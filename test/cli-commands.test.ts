@@ -404,7 +404,8 @@ describe('paracle log', () => {
     writeFileSync(file, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
     const prune = await paracle(['log', 'prune', '--keep-days', '30'], dir);
     expect(prune.code).toBe(0);
-    expect(prune.stdout).toBe('paracle: removed 1 entry older than 30 days\n');
+    // The entry removed started the history trail (issue 14): the first one kept holds its revision's data now.
+    expect(prune.stdout).toBe('paracle: removed 1 entry older than 30 days; the history now starts at a snapshot of revision 13\n');
     expect(auditEntries(root).map((e) => e.revision)).toEqual([13, 14]);
   });
 

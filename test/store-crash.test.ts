@@ -122,7 +122,10 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     let landed = 0; // revisions written by victims
     // Two writers at a time, so kills also land while one waits for the lock the other holds: one
     // killed at a random moment, one aimed at its write.
-    while (pairs < MIN_PAIRS || ((midSave < WANTED_MID_SAVE || midWrite < WANTED_MID_WRITE || landed < WANTED_LANDED) && pairs < MAX_PAIRS)) {
+    while (
+      pairs < MIN_PAIRS ||
+      ((midSave < WANTED_MID_SAVE || midWrite < WANTED_MID_WRITE || landed < WANTED_LANDED) && pairs < MAX_PAIRS)
+    ) {
       const [timed, aimed] = await Promise.all([
         killWriter(root, `r${pairs}`, { afterMs: Math.floor(random() * firstSaveMs * 1.3) }),
         killWriter(root, `a${pairs}`, { atWrite: true, withinMs: firstSaveMs * 3 }),

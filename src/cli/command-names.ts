@@ -4,6 +4,7 @@
  * a typo or a `--root` value must not create a file.
  */
 export const COMMAND_NAMES = [
+  'history',
   'hook',
   'init',
   'install',
@@ -11,8 +12,11 @@ export const COMMAND_NAMES = [
   'log',
   'merge-driver',
   'remerge',
+  'replay',
+  'revert',
   'schema',
   'session',
+  'show',
   'status',
   'sync',
   'validate',

@@ -22,17 +22,30 @@ export function register(program: Command): void {
 
   log
     .command('prune')
-    .description('remove entries older than --keep-days days (the log is rewritten atomically, under the lock)')
+    .description(
+      'remove entries older than --keep-days days (the log is rewritten atomically, under the lock); the history trail keeps a snapshot where it now starts',
+    )
     .requiredOption('--keep-days <days>', 'keep entries from the last N days', integerOption('--keep-days', 0))
     .action(async (options: { keepDays: number }, command: Command) => {
       const { commandContext } = await import('./command-context.js');
-      const { clearOldChanges } = await import('../log/audit-log.js');
+      const { pruneAuditLog } = await import('../log/audit-log.js');
       const context = commandContext(command);
-      const removed = await clearOldChanges(context.root, options.keepDays);
-      if (context.json) context.printJson({ success: true, removed, keep_days: options.keepDays });
-      else
-        context.say(
-          `paracle: removed ${removed} entr${removed === 1 ? 'y' : 'ies'} older than ${options.keepDays} day${options.keepDays === 1 ? '' : 's'}`,
-        );
+      const result = await pruneAuditLog(context.root, options.keepDays);
+      const { removed } = result;
+      if (context.json) {
+        context.printJson({
+          success: true,
+          removed,
+          keep_days: options.keepDays,
+          snapshot_revision: result.snapshotRevision,
+          dropped: result.dropped,
+        });
+        return;
+      }
+      context.say(
+        `paracle: removed ${removed} entr${removed === 1 ? 'y' : 'ies'} older than ${options.keepDays} day${options.keepDays === 1 ? '' : 's'}` +
+          (result.snapshotRevision === null ? '' : `; the history now starts at a snapshot of revision ${result.snapshotRevision}`),
+      );
+      if (result.dropped !== null) context.warn(result.dropped);
     });
 }

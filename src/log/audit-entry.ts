@@ -191,14 +191,17 @@ export function newestFirst(entries: readonly StateChangeEntry[]): StateChangeEn
  * Which lines a clear keeps: entries at or after `cutoff`, and every line whose age cannot be told (unparseable,
  * no timestamp) because it is data we do not understand. Kept lines are returned as their original bytes.
  */
-export function partitionByAge(lines: readonly AuditLogLine[], cutoff: number): { kept: Buffer[]; removed: number } {
+export function partitionByAge(lines: readonly AuditLogLine[], cutoff: number): { kept: Buffer[]; keep: boolean[]; removed: number } {
   const kept: Buffer[] = [];
+  const keep: boolean[] = [];
   let removed = 0;
   for (const line of lines) {
     const entry = parseAuditLine(line.bytes.toString('utf8'));
     const time = entry === null ? null : entryTime(entry);
-    if (time !== null && time < cutoff) removed += 1;
+    const old = time !== null && time < cutoff;
+    keep.push(!old);
+    if (old) removed += 1;
     else kept.push(line.bytes);
   }
-  return { kept, removed };
+  return { kept, keep, removed };
 }

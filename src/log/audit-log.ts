@@ -16,6 +16,7 @@ import {
   type StateChangeEntry,
   type StateChangeInput,
 } from './audit-entry.js';
+import { keepTrailStart } from './trail.js';
 
 export type { StateChangeEntry, StateChangeInput } from './audit-entry.js';
 
@@ -126,15 +127,76 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
 }
 
 /**
+ * The entries from the newest one `stop` accepts (included) to the end, oldest first; every entry when
+ * none does. Reads from the end, so a save that must replay the trail (after an edit made outside
+ * paracle) pays for the entries since the last snapshot, not for the whole log.
+ */
+export async function readEntriesBackTo(paracRoot: string, stop: (entry: StateChangeEntry) => boolean): Promise<StateChangeEntry[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(auditLogPath(paracRoot), 'r');
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  try {
+    const newestFirst: StateChangeEntry[] = [];
+    let found = false;
+    const take = (bytes: Buffer): void => {
+      const entry = parseAuditLine(bytes.toString('utf8'));
+      if (entry === null) return;
+      newestFirst.push(entry);
+      if (stop(entry)) found = true;
+    };
+    let position = (await handle.stat()).size;
+    let carry = Buffer.alloc(0);
+    while (position > 0 && !found) {
+      const length = Math.min(TAIL_CHUNK_BYTES, position);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
+      let end = buffer.length;
+      for (let i = buffer.length - 1; i >= 0 && !found; i -= 1) {
+        if (buffer[i] !== 0x0a) continue;
+        take(buffer.subarray(i + 1, end));
+        end = i;
+      }
+      carry = buffer.subarray(0, end);
+    }
+    if (position === 0 && !found && carry.length > 0) take(carry);
+    return newestFirst.reverse();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Removes entries older than `keepDays` days and returns how many. Lines it cannot date are kept. The log is
  * rewritten atomically under the state lock, so appends by saves and `logStateChange` are never lost.
  */
 export async function clearOldChanges(paracRoot: string, keepDays = 30): Promise<number> {
+  return (await pruneAuditLog(paracRoot, keepDays)).removed;
+}
+
+/** What a prune did: entries removed, and how the history trail (issue 14) was kept replayable. */
+export interface PruneResult {
+  removed: number;
+  /** The revision whose snapshot now starts the trail in place of the pruned entries before it, or null. */
+  snapshotRevision: number | null;
+  /** What replay lost, when the pruned part of the trail could not be kept as a snapshot. */
+  dropped: string | null;
+}
+
+const NOTHING_PRUNED: PruneResult = { removed: 0, snapshotRevision: null, dropped: null };
+
+/** clearOldChanges, keeping a snapshot where the trail's kept part starts (see keepTrailStart). */
+export async function pruneAuditLog(paracRoot: string, keepDays = 30): Promise<PruneResult> {
   if (typeof keepDays !== 'number' || !Number.isFinite(keepDays) || keepDays < 0) {
     throw new RangeError(`clearOldChanges: keepDays must be a non-negative number, got ${String(keepDays)}`);
   }
   const file = auditLogPath(paracRoot);
-  if ((await statOrNull(file)) === null) return 0;
+  if ((await statOrNull(file)) === null) return NOTHING_PRUNED;
   return withStateLock(stateFilePath(paracRoot), {}, async (lock) => {
     // A clear killed before its rename leaves a temp file beside the log.
     await removeOrphanedTempFiles(file);
@@ -156,15 +218,24 @@ export async function clearOldChanges(paracRoot: string, keepDays = 30): Promise
  * does not (an older paracle appending with plain `open('a')`), the rename is abandoned if the log grew or was
  * replaced since it was read, and the caller tries again.
  */
-async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: StateLock): Promise<number | 'changed-underneath'> {
+async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: StateLock): Promise<PruneResult | 'changed-underneath'> {
   const before = await statOrNull(file);
-  if (before === null) return 0;
+  if (before === null) return NOTHING_PRUNED;
   const bytes = await readLogBytes(file);
-  if (bytes === null) return 0;
-  const { kept, removed } = partitionByAge(splitAuditLog(bytes), cutoff);
-  if (removed === 0) return 0;
+  if (bytes === null) return NOTHING_PRUNED;
+  const lines = splitAuditLog(bytes);
+  const { keep, removed } = partitionByAge(lines, cutoff);
+  if (removed === 0) return NOTHING_PRUNED;
+  const trail = keepTrailStart(
+    lines.map((line, i) => ({ bytes: line.bytes, entry: parseAuditLine(line.bytes.toString('utf8')), kept: keep[i]! })),
+  );
+  const result: PruneResult = {
+    removed: removed - (trail.restored ? 1 : 0),
+    snapshotRevision: trail.snapshotRevision,
+    dropped: trail.dropped,
+  };
 
-  const data = Buffer.concat(kept.flatMap((line) => [line, Buffer.from('\n')]));
+  const data = Buffer.concat(trail.lines.flatMap((line) => [line, Buffer.from('\n')]));
   let changed = false;
   try {
     await writeFileAtomic(file, data, {
@@ -183,7 +254,7 @@ async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: Stat
     if (error instanceof StateWriteError) throw error;
     throw new StateWriteError(file, `cannot rewrite the audit log: ${(error as Error).message}`, { cause: error });
   }
-  return removed;
+  return result;
 }
 
 async function openForAppend(file: string): Promise<FileHandle> {

@@ -13,26 +13,78 @@ import { parseAuditLine } from './audit-entry.js';
  * grows (16 KiB, about 70 entries; BENCHMARKS.md has the cost of larger tails).
  * Since every save writes above the mark, the revisions this clone writes only grow and the highest
  * is among the newest lines; a higher one further up could come only from before this rule, or from
- * a tracked log merged from elsewhere.
+ * a tracked log merged from elsewhere. A snapshot line (issue 14) can be longer than the tail, so the
+ * read goes on back until at least one whole line with a revision is found.
  */
 
 export const HIGH_WATER_TAIL_BYTES = 16 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+/** How far back a save looks for the newest trail entry before it treats the log as having none (then it writes a snapshot). */
+export const TRAIL_SEARCH_BYTES = 4 * 1024 * 1024;
+
+/** What a save needs from the log's end. */
+export interface LogTail {
+  /** -1 when the log is missing, empty or holds no readable revision. */
+  highWater: number;
+  /** The newest entry carrying a trail hash (`sha`), or null when none was found in the search window. */
+  lastTrail: { revision: number; sha: string } | null;
+}
 
 /** -1 when the log is missing, empty or holds no readable revision. */
 export async function readRevisionHighWater(paracRoot: string, tailBytes = HIGH_WATER_TAIL_BYTES): Promise<number> {
+  return (await readLogTail(paracRoot, { tailBytes, findTrail: false })).highWater;
+}
+
+/**
+ * Reads whole lines back from the end of the log: at least `tailBytes`, and on until one line with a
+ * revision (and, with `findTrail`, one trail entry) is found or the search window is exhausted.
+ */
+export async function readLogTail(paracRoot: string, options: { tailBytes?: number; findTrail?: boolean } = {}): Promise<LogTail> {
+  const tailBytes = options.tailBytes ?? HIGH_WATER_TAIL_BYTES;
+  const findTrail = options.findTrail ?? true;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(auditLogPath(paracRoot), 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { highWater: -1, lastTrail: null };
     throw error;
   }
   try {
     const { size } = await handle.stat();
-    const length = Math.min(size, tailBytes);
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    return highestRevision(buffer.subarray(0, bytesRead).toString('utf8'), size > length);
+    let position = size;
+    let carry = Buffer.alloc(0);
+    let highWater = -1;
+    let sawRevision = false;
+    let lastTrail: LogTail['lastTrail'] = null;
+    const take = (bytes: Buffer): void => {
+      if (bytes.length === 0) return;
+      const entry = parseAuditLine(bytes.toString('utf8'));
+      const revision = entry?.revision;
+      if (typeof revision !== 'number' || !Number.isSafeInteger(revision)) return;
+      sawRevision = true;
+      if (revision > highWater) highWater = revision;
+      if (lastTrail === null && typeof entry?.sha === 'string') lastTrail = { revision, sha: entry.sha };
+    };
+    while (position > 0) {
+      const read = size - position;
+      const done = read >= tailBytes && sawRevision && (!findTrail || lastTrail !== null || read >= TRAIL_SEARCH_BYTES);
+      if (done) break;
+      const length = Math.min(read === 0 ? tailBytes : CHUNK_BYTES, position);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
+      // Whole lines only: the bytes before the first newline may be the end of a line further back.
+      let end = buffer.length;
+      for (let i = buffer.length - 1; i >= 0; i -= 1) {
+        if (buffer[i] !== 0x0a) continue;
+        take(buffer.subarray(i + 1, end));
+        end = i;
+      }
+      carry = buffer.subarray(0, end);
+    }
+    if (position === 0) take(carry);
+    return { highWater, lastTrail };
   } finally {
     await handle.close();
   }

@@ -158,9 +158,15 @@ export class ParacState {
     return node;
   }
 
-  /** Sets any key, creating the mappings on the way; records an `update` change. */
+  /**
+   * Sets any key, creating the mappings on the way; records an `update` change. `undefined` is not a
+   * value a YAML file can hold: it is a TypeError pointing at `deleteIn`, so a removal is always explicit.
+   */
   setIn(path: StatePath, value: unknown): void {
     const parts = toPath(path);
+    if (value === undefined) {
+      throw new TypeError(`setIn(${parts.join('.')}, undefined): a state file cannot hold undefined; use deleteIn to remove the key`);
+    }
     const old = this.getIn(parts);
     this.assign(parts, value);
     this.changes.push({
@@ -169,6 +175,23 @@ export class ParacState {
       old_value: old,
       new_value: value,
     });
+  }
+
+  /** Removes a key (or a list item) and records an `update` change; returns whether it was there. */
+  deleteIn(path: StatePath): boolean {
+    const parts = toPath(path);
+    if (parts.length === 0) throw new RangeError('empty path');
+    const parent = parts.length === 1 ? this.data : this.getIn(parts.slice(0, -1));
+    const last = parts[parts.length - 1]!;
+    let old: unknown;
+    if (Array.isArray(parent) && typeof last === 'number' && last < parent.length) {
+      [old] = parent.splice(last, 1);
+    } else if (isRecord(parent) && Object.hasOwn(parent, String(last))) {
+      old = parent[String(last)];
+      delete parent[String(last)];
+    } else return false;
+    this.changes.push({ change_type: 'update', description: `Removed ${parts.join('.')}`, old_value: old });
+    return true;
   }
 
   updateProgress(percent: number): void {

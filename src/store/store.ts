@@ -3,7 +3,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
 import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
-import { readRevisionHighWater } from '../log/revision-high-water.js';
+import { readLogTail, type LogTail } from '../log/revision-high-water.js';
+import { readEntriesBackTo } from '../log/audit-log.js';
+import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
+import { createPatch } from 'rfc6902';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock } from '../lock/lock.js';
@@ -265,19 +268,76 @@ async function writeState(
   entries: RecordedChange[],
   options: WriteOptions = {},
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
+  const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
-  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, (await readRevisionHighWater(root)) + 1);
+  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
+  const trail = await planTrail(root, file, disk, tail, options.cut !== undefined, revision);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-  await logQuietly(
-    root,
-    entries.map((entry) => ({ ...entry, revision })),
-    options.onWarning ?? emitWarning,
-  );
+  // The diff is of data the save already holds: a partial (sections) read diffs only the keys it read,
+  // which is the whole change, since the keys it did not read are written back untouched.
+  const trailFields =
+    trail.base === null
+      ? { sha: textHash(text), data: options.cut ? parseStateText(text, file).data : target }
+      : { sha: textHash(text), base: trail.base, patch: createPatch(disk.data, target) };
+  const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
+  saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
+  await logQuietly(root, [...trail.anchors, ...saved], options.onWarning ?? emitWarning);
   return { file, text, revision, previousRevision: disk.revision, data: target };
+}
+
+/** Where this save's patch starts, and the entry to log first when the file is not the trail's last revision. */
+interface TrailPlan {
+  /** The trail revision the file on disk is; null when the save starts the trail (it is then a snapshot). */
+  base: number | null;
+  anchors: StateChangeInput[];
+}
+
+/**
+ * The file on disk is the trail's last revision when its bytes hash to that entry's `sha` (the common
+ * case: one hash of text the save has read anyway). Otherwise something else wrote it (a hand edit,
+ * the Python tooling, git): the trail is rebuilt once and the difference logged as an `external_edit`
+ * entry with its patch and a snapshot. With no trail to continue (none yet, or broken), the save's own
+ * entry is the snapshot that starts one.
+ */
+async function planTrail(
+  root: string,
+  file: string,
+  disk: ParsedState,
+  tail: LogTail,
+  partial: boolean,
+  revision: number,
+): Promise<TrailPlan> {
+  if (disk.text === '' || tail.lastTrail === null) return { base: null, anchors: [] };
+  const sha = textHash(disk.text);
+  if (tail.lastTrail.sha === sha) return { base: tail.lastTrail.revision, anchors: [] };
+  // Back to the newest snapshot only: with the Python tooling saving in between, that is a few entries.
+  const known = rebuildState(await readEntriesBackTo(root, (entry) => isTrailEntry(entry) && isSnapshot(entry)));
+  if (known instanceof TrailGap) return { base: null, anchors: [] };
+  const found = partial ? parseStateText(disk.text, file).data : disk.data;
+  // Only the formatting changed (a comment, a blank line): the data is still the trail's last revision.
+  if (isDeepStrictEqual(known.data, found)) return { base: known.revision, anchors: [] };
+  // A number of its own when the writer raised the file's revision past the trail (the Python tooling);
+  // else (a hand edit, git taking the file back) the revision this save writes, whose entry follows it,
+  // so a save never skips a number the hooks' staged copy did not.
+  const at = disk.revision > known.revision ? disk.revision : revision;
+  return {
+    base: at,
+    anchors: [
+      {
+        change_type: 'external_edit',
+        description: `Changed outside paracle since revision ${known.revision}: ${differingPaths(known.data, found).join(', ')}`,
+        revision: at,
+        sha,
+        base: known.revision,
+        patch: createPatch(known.data, found),
+        data: found,
+      },
+    ],
+  };
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */

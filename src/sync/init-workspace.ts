@@ -5,6 +5,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { ParacleError } from '../errors.js';
 import { paracIgnoreBlock, upsertIgnoreRules } from '../hooks-install/ignore-rules.js';
 import { appendStateChanges } from '../log/audit-log.js';
+import { textHash } from '../log/trail.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { withStateLock } from '../lock/lock.js';
 import { localDate } from '../state/model.js';
@@ -63,13 +64,17 @@ export async function initWorkspace(
   const file = stateFilePath(root);
   if (existsSync(file)) throw alreadyThere(file);
   const project = await projectIdentity(dirname(root), options.name);
-  const text = renderStartingState(startingState(project, localDate()));
+  const data = startingState(project, localDate());
+  const text = renderStartingState(data);
   await mkdir(dirname(file), { recursive: true });
   await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, async (lock) => {
     // Checked again under the lock: two inits racing must not both write.
     if (existsSync(file)) throw alreadyThere(file);
     await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-    await appendStateChanges(root, [{ change_type: 'init', description: `Created the state file for ${project.name}`, revision: 0 }]);
+    // The init entry is the trail's first snapshot (issue 14): every later revision is a patch on it.
+    await appendStateChanges(root, [
+      { change_type: 'init', description: `Created the state file for ${project.name}`, revision: 0, sha: textHash(text), data },
+    ]);
   });
   await writeParacIgnoreRules(root);
   return { file, project: project.name, revision: 0 };

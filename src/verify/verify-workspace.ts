@@ -7,6 +7,7 @@ import { readIndexEntries } from '../git/index-files.js';
 import { readFileAtRevision } from '../git/revision-files.js';
 import { resolveCommit } from '../git/resolve-revision.js';
 import { findWorktreeTop } from '../git/worktree-files.js';
+import { replayState } from '../history/history.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import { validateWorkspace, type Problem } from '../validate/validate-workspace.js';
@@ -27,6 +28,8 @@ import type { VerifyReport } from './verify-report.js';
  *   4. base       (with --base) the state's revision raised if the state changed, unless only
  *                 `git revert`s took it down (the branch's history tells, revision-history.ts);
  *                 and, where the project tracks the audit log, the log at the base a prefix of the log now
+ *   5. replay     where the audit log holds a trail (issue 14) and the file is what its newest entry
+ *                 says was written, the trail rebuilds the file's data exactly
  *
  * File names in problems are relative to the repository top (what GitHub annotations need), or to
  * the current directory outside a repository.
@@ -117,6 +120,13 @@ export async function verifyWorkspace(options: VerifyOptions): Promise<VerifyRep
     };
   }
 
+  // 5. replay: where the log holds a trail, rebuilding the latest revision from it gives the file. Not
+  // when the log's lines were already found damaged: that is the same finding, said once.
+  const logDamaged = problems.some((p) => p.file === show(logFile));
+  if (logText !== null && !logDamaged && !validation.problems.some((p) => p.file === stateFile) && !marked.has(stateFile)) {
+    problems.push(...(await replayProblems(root, show(stateFile))));
+  }
+
   return {
     ok: problems.length === 0,
     problems,
@@ -203,4 +213,26 @@ function repoPath(file: string, top: string): string {
 function countLines(text: string | null): number {
   if (text === null || text === '') return 0;
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+async function replayProblems(root: string, file: string): Promise<Problem[]> {
+  let check: Awaited<ReturnType<typeof replayState>>;
+  try {
+    check = await replayState(root);
+  } catch {
+    // A missing or unreadable state file is reported by the validation above.
+    return [];
+  }
+  // A file changed outside paracle since the last save (a merge, a checkout, a hand edit) is not damage:
+  // the next save records it, and in CI every merge commit is such a file. `paracle replay --check`
+  // reports it; verify fails only where the file is what the trail says was written and still differs
+  // from the trail's rebuild (a lost, altered or reordered entry).
+  if (check.ok || !check.recorded) return [];
+  if (check.gap !== null) return [{ file, message: `the audit trail cannot rebuild the latest revision: ${check.gap}` }];
+  return [
+    {
+      file,
+      message: `is what revision ${check.rebuilt?.revision} wrote, but the audit trail rebuilds it differently at ${check.differing.join(', ')}: a log entry was lost, altered or reordered; \`paracle history <key>\` shows what the trail knows`,
+    },
+  ];
 }
