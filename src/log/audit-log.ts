@@ -112,13 +112,8 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
     throw new RangeError(`getRecentChanges: limit must be a non-negative integer, got ${String(limit)}`);
   }
   if (limit === 0) return [];
-  let handle: FileHandle;
-  try {
-    handle = await open(auditLogPath(paracRoot), 'r');
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
+  const handle = await openLogIfExists(paracRoot);
+  if (handle === null) return [];
   try {
     return await readNewestEntries(handle, limit);
   } finally {
@@ -132,13 +127,8 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
  * paracle) pays for the entries since the last snapshot, not for the whole log.
  */
 export async function readEntriesBackTo(paracRoot: string, stop: (entry: StateChangeEntry) => boolean): Promise<StateChangeEntry[]> {
-  let handle: FileHandle;
-  try {
-    handle = await open(auditLogPath(paracRoot), 'r');
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
+  const handle = await openLogIfExists(paracRoot);
+  if (handle === null) return [];
   try {
     const newestFirst: StateChangeEntry[] = [];
     let found = false;
@@ -325,4 +315,14 @@ async function statOrNull(file: string): Promise<Stats | null> {
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** The audit log opened for reading, or null when there is none yet. */
+async function openLogIfExists(paracRoot: string): Promise<FileHandle | null> {
+  try {
+    return await open(auditLogPath(paracRoot), 'r');
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
 }

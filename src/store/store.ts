@@ -6,7 +6,7 @@ import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
 import { readEntriesBackTo } from '../log/audit-log.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
-import { createPatch } from 'rfc6902';
+import { statePatch } from '../log/state-patch.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock } from '../lock/lock.js';
@@ -282,7 +282,7 @@ async function writeState(
   const trailFields =
     trail.base === null
       ? { sha: textHash(text), data: options.cut ? parseStateText(text, file).data : target }
-      : { sha: textHash(text), base: trail.base, patch: createPatch(disk.data, target) };
+      : { sha: textHash(text), base: trail.base, patch: statePatch(disk.data, target) };
   const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
   saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
   await logQuietly(root, [...trail.anchors, ...saved], options.onWarning ?? emitWarning);
@@ -333,7 +333,7 @@ async function planTrail(
         revision: at,
         sha,
         base: known.revision,
-        patch: createPatch(known.data, found),
+        patch: statePatch(known.data, found),
         data: found,
       },
     ],
