@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createPatch } from 'rfc6902';
+import { statePatch } from '../../dist/log/state-patch.js';
 import { loadState, saveState, updateState } from '../../dist/index.js';
 import { parseStateText } from '../../dist/document/document.js';
 import { readLogTail, readRevisionHighWater } from '../../dist/log/revision-high-water.js';
@@ -65,7 +65,7 @@ export async function measure({ projectRoot, realStatePath, quick }) {
       await readLogTail(p.root);
       textHash(text);
       textHash(text);
-      createPatch(parsed.data, next);
+      statePatch(parsed.data, next);
       const t1 = nowMs();
       await readRevisionHighWater(p.root);
       const t2 = nowMs();
