@@ -130,32 +130,7 @@ export async function readEntriesBackTo(paracRoot: string, stop: (entry: StateCh
   const handle = await openLogIfExists(paracRoot);
   if (handle === null) return [];
   try {
-    const newestFirst: StateChangeEntry[] = [];
-    let found = false;
-    const take = (bytes: Buffer): void => {
-      const entry = parseAuditLine(bytes.toString('utf8'));
-      if (entry === null) return;
-      newestFirst.push(entry);
-      if (stop(entry)) found = true;
-    };
-    let position = (await handle.stat()).size;
-    let carry = Buffer.alloc(0);
-    while (position > 0 && !found) {
-      const length = Math.min(TAIL_CHUNK_BYTES, position);
-      position -= length;
-      const chunk = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(chunk, 0, length, position);
-      const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
-      let end = buffer.length;
-      for (let i = buffer.length - 1; i >= 0 && !found; i -= 1) {
-        if (buffer[i] !== 0x0a) continue;
-        take(buffer.subarray(i + 1, end));
-        end = i;
-      }
-      carry = buffer.subarray(0, end);
-    }
-    if (position === 0 && !found && carry.length > 0) take(carry);
-    return newestFirst.reverse();
+    return (await readEntriesBackward(handle, (entry) => stop(entry))).reverse();
   } finally {
     await handle.close();
   }
@@ -264,34 +239,45 @@ async function endsMidLine(handle: FileHandle, size: number): Promise<boolean> {
   return last[0] !== 0x0a;
 }
 
+/** The newest `limit` entries, newest first. */
+function readNewestEntries(handle: FileHandle, limit: number): Promise<StateChangeEntry[]> {
+  return readEntriesBackward(handle, (_entry, count) => count >= limit);
+}
+
 /**
  * Walks back from the end of the file a chunk at a time, splitting at `\n` bytes (which never occur inside a
- * UTF-8 sequence), until `limit` entries are found or the start of the file is reached.
+ * UTF-8 sequence), until `done` says so after an entry or the start of the file is reached. Newest first.
  */
-async function readNewestEntries(handle: FileHandle, limit: number): Promise<StateChangeEntry[]> {
+async function readEntriesBackward(
+  handle: FileHandle,
+  done: (entry: StateChangeEntry, count: number) => boolean,
+): Promise<StateChangeEntry[]> {
   const newestFirst: StateChangeEntry[] = [];
+  let finished = false;
   const take = (bytes: Buffer): void => {
     const entry = parseAuditLine(bytes.toString('utf8'));
-    if (entry !== null) newestFirst.push(entry);
+    if (entry === null) return;
+    newestFirst.push(entry);
+    if (done(entry, newestFirst.length)) finished = true;
   };
   let position = (await handle.stat()).size;
   // Bytes before the first `\n` seen so far: the end of a line whose start is in an earlier chunk.
   let carry = Buffer.alloc(0);
-  while (position > 0 && newestFirst.length < limit) {
+  while (position > 0 && !finished) {
     const length = Math.min(TAIL_CHUNK_BYTES, position);
     position -= length;
     const chunk = Buffer.alloc(length);
     const { bytesRead } = await handle.read(chunk, 0, length, position);
     const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
     let end = buffer.length;
-    for (let i = buffer.length - 1; i >= 0 && newestFirst.length < limit; i -= 1) {
+    for (let i = buffer.length - 1; i >= 0 && !finished; i -= 1) {
       if (buffer[i] !== 0x0a) continue;
       take(buffer.subarray(i + 1, end));
       end = i;
     }
     carry = buffer.subarray(0, end);
   }
-  if (position === 0 && newestFirst.length < limit && carry.length > 0) take(carry);
+  if (position === 0 && !finished && carry.length > 0) take(carry);
   return newestFirst;
 }
 
