@@ -28,6 +28,20 @@ export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const CLI = join(PROJECT_ROOT, 'dist', 'cli', 'bin.js');
 export const STATE_REL = '.parac/memory/context/current_state.yaml';
 export const CHANGELOG_REL = '.parac/changelog.md';
+
+/** A project's `.gitignore` (node_modules/) and the real paracle state, changelog and roadmap in their places. */
+export function writeProjectFiles(dir: string): void {
+  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');
+  for (const [from, to] of [
+    ['current_state.yaml', STATE_REL],
+    ['changelog.md', CHANGELOG_REL],
+    ['roadmap.yaml', '.parac/roadmap/roadmap.yaml'],
+  ] as const) {
+    mkdirSync(dirname(join(dir, to)), { recursive: true });
+    copyFileSync(join(FIXTURES, from), join(dir, to));
+  }
+}
+
 export const LOG_REL = '.parac/memory/logs/state_changes.jsonl';
 
 export interface RunResult {
@@ -106,15 +120,7 @@ async function buildUninstalledTemplate(): Promise<string> {
   );
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(PROJECT_ROOT, join(dir, 'node_modules', 'paracle-hooks'), 'dir');
-  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');
-  for (const [from, to] of [
-    ['current_state.yaml', STATE_REL],
-    ['changelog.md', CHANGELOG_REL],
-    ['roadmap.yaml', '.parac/roadmap/roadmap.yaml'],
-  ] as const) {
-    mkdirSync(dirname(join(dir, to)), { recursive: true });
-    copyFileSync(join(FIXTURES, from), join(dir, to));
-  }
+  writeProjectFiles(dir);
   return dir;
 }
 

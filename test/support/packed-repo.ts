@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { runGit } from '../../src/git/run-git.js';
-import { FIXTURES, tempDir } from './fixtures.js';
-import { CHANGELOG_REL, type RunResult, runNode, STATE_REL, type TestRepo, testRepo } from './git-repo.js';
+import { tempDir } from './fixtures.js';
+import { type RunResult, runNode, type TestRepo, testRepo, writeProjectFiles } from './git-repo.js';
 import { copyPackedProject } from './packed-project.js';
 
 /**
@@ -65,15 +65,7 @@ export async function makePackedRepo(options: PackedRepoOptions = {}): Promise<P
   scratch.push(dirname(dir));
   await runGit(['init', '-q', '-b', 'main'], { cwd: dir, env: 'clean' });
   await configureIdentity(dir);
-  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');
-  for (const [from, to] of [
-    ['current_state.yaml', STATE_REL],
-    ['changelog.md', CHANGELOG_REL],
-    ['roadmap.yaml', '.parac/roadmap/roadmap.yaml'],
-  ] as const) {
-    mkdirSync(dirname(join(dir, to)), { recursive: true });
-    copyFileSync(join(FIXTURES, from), join(dir, to));
-  }
+  writeProjectFiles(dir);
   const repo = packedRepoAt(dir);
   if (options.install ?? true) {
     const install = await repo.paracle(['install']);
