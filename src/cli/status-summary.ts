@@ -1,4 +1,4 @@
-import { readTextIfExists } from '../fs/read-text.js';
+import { readTextIfExistsSync } from '../fs/read-text.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { readSections } from '../document/sections.js';
 
@@ -18,7 +18,7 @@ export const STATUS_KEYS = ['version', 'snapshot_date', 'revision', 'project', '
 
 /** null when the file does not exist. */
 export async function readStatusState(file: string): Promise<ParsedState | null> {
-  const text = await readTextIfExists(file);
+  const text = readTextIfExistsSync(file);
   if (text === null) return null;
   // Anything unusual in the cut falls back to the whole file, which reports it with its real position.
   return readSections(text, file, STATUS_KEYS)?.parsed ?? parseStateText(text, file);

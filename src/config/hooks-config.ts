@@ -1,4 +1,4 @@
-import { readTextIfExists } from '../fs/read-text.js';
+import { readTextIfExistsSync } from '../fs/read-text.js';
 import { join } from 'node:path';
 import { HooksConfigError } from '../errors.js';
 import { DEFAULT_AREAS, type AreaDefinition } from '../tasks/changes-by-area.js';
@@ -59,9 +59,13 @@ export function hooksConfigPath(paracRoot: string): string {
 /** Defaults when the file does not exist; HooksConfigError when it is unreadable or invalid. */
 export async function readHooksConfig(paracRoot: string): Promise<HooksConfig> {
   const file = hooksConfigPath(paracRoot);
-  const text = await readTextIfExists(file).catch((error: unknown) => {
+  let text: string | null;
+  try {
+    // Synchronous, as every read on a hook's path: a hook that never uses the thread pool never starts its threads.
+    text = readTextIfExistsSync(file);
+  } catch (error) {
     throw new HooksConfigError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  });
+  }
   if (text === null) return DEFAULT_HOOKS_CONFIG;
   // The YAML parser is loaded only when there is a file: most repositories have none, and a hook should start fast.
   const { parseYamlConfig } = await import('./yaml-config-text.js');

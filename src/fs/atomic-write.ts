@@ -1,5 +1,16 @@
-import type { Stats } from 'node:fs';
-import { lstat, open, readlink, rename, rm, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { StateWriteError } from '../errors.js';
 import { removeOrphanedScratch, scratchPathFor, trackScratch, untrackScratch } from './scratch-files.js';
@@ -29,18 +40,18 @@ interface WriteTarget {
  * in the target's folder (a rename cannot cross file systems) and the link stays a link. The chain may
  * end in a name that does not exist yet.
  */
-async function resolveWriteTarget(file: string): Promise<WriteTarget> {
+function resolveWriteTarget(file: string): WriteTarget {
   let path = resolve(file);
   for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop += 1) {
     let stat: Stats;
     try {
-      stat = await lstat(path);
+      stat = lstatSync(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, existing: undefined };
       throw error;
     }
     if (!stat.isSymbolicLink()) return { path, existing: stat };
-    path = resolve(dirname(path), await readlink(path));
+    path = resolve(dirname(path), readlinkSync(path));
   }
   throw Object.assign(new Error(`more than ${MAX_SYMLINK_HOPS} symlinks to follow`), { code: 'ELOOP' });
 }
@@ -53,15 +64,15 @@ function describe(error: unknown): string {
 const FOLDER_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
 
 /** Makes the rename itself durable: without it a crash can bring back the old file, or none. */
-async function syncFolder(folder: string): Promise<void> {
-  let handle: FileHandle | undefined;
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
   try {
-    handle = await open(folder, 'r');
-    await handle.sync();
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
   } catch (error) {
     if (!FOLDER_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -70,34 +81,35 @@ async function syncFolder(folder: string): Promise<void> {
  * and a crash leaves one of the two: a unique temp file in the same folder, written, fsynced and given the
  * old file's mode (and owner, when running as root), renamed over the target, then the folder fsynced.
  * On any failure the temp file is removed and a `StateWriteError` (with the cause) is thrown.
+ *
+ * The file system calls are synchronous: writes happen inside a lock hold, where each step waits for the
+ * last anyway, and a thread-pool round trip per call let other processes take the CPU from the holder
+ * (BENCHMARKS.md: saves 30% faster alone, fewer context switches with 16 writers).
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, options: WriteFileAtomicOptions = {}): Promise<void> {
   let step = 'resolve the file to write';
   let temp: string | undefined;
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   let renamed = false;
   try {
-    const target = await resolveWriteTarget(file);
+    const target = resolveWriteTarget(file);
     temp = scratchPathFor(target.path);
     trackScratch(temp);
 
     step = `create the temp file ${basename(temp)}`;
-    // For a new file without an explicit mode the kernel applies the umask to 0o666, as for any new file.
-    handle = await open(temp, 'wx', target.existing ? 0o600 : (options.mode ?? 0o666));
+    fd = openSync(temp, 'wx', target.existing ? 0o600 : (options.mode ?? 0o666));
     step = `write the temp file ${basename(temp)}`;
-    await handle.writeFile(data);
+    writeFileSync(fd, data);
     if (target.existing) {
-      await handle.chmod(target.existing.mode & 0o7777);
+      fchmodSync(fd, target.existing.mode & 0o7777);
       const uid = process.getuid?.();
-      if (uid === 0 && (target.existing.uid !== 0 || target.existing.gid !== 0)) {
-        await handle.chown(target.existing.uid, target.existing.gid);
-      }
+      if (uid === 0 && (target.existing.uid !== 0 || target.existing.gid !== 0)) fchownSync(fd, target.existing.uid, target.existing.gid);
     } else if (options.mode !== undefined) {
-      await handle.chmod(options.mode);
+      fchmodSync(fd, options.mode);
     }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
 
     if (options.beforeRename) {
       try {
@@ -108,20 +120,28 @@ export async function writeFileAtomic(file: string, data: string | Buffer, optio
     }
 
     step = `replace the file with ${basename(temp)}`;
-    await rename(temp, target.path);
+    renameSync(temp, target.path);
     renamed = true;
     step = 'sync the folder after the rename';
-    await syncFolder(dirname(target.path));
+    syncFolder(dirname(target.path));
   } catch (error) {
     if (error instanceof AbandonedByCaller) throw error.reason;
     if (error instanceof StateWriteError) throw error;
     throw new StateWriteError(file, `could not ${step}: ${describe(error)}`, { cause: error });
   } finally {
-    if (handle) await handle.close().catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fd);
     if (temp) {
-      if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
+      if (!renamed) rmSync(temp, { force: true });
       untrackScratch(temp);
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the write already failed; that error is the one to report
   }
 }
 
@@ -138,10 +158,10 @@ class AbandonedByCaller {
 export async function removeOrphanedTempFiles(file: string): Promise<number> {
   const asGiven = resolve(file);
   try {
-    const target = await resolveWriteTarget(asGiven);
-    let removed = await removeOrphanedScratch(dirname(target.path), basename(target.path));
+    const target = resolveWriteTarget(asGiven);
+    let removed = removeOrphanedScratch(dirname(target.path), basename(target.path));
     // A symlinked state file: the lock's scratch folders live beside the link, the temp files beside the target.
-    if (target.path !== asGiven) removed += await removeOrphanedScratch(dirname(asGiven), basename(asGiven));
+    if (target.path !== asGiven) removed += removeOrphanedScratch(dirname(asGiven), basename(asGiven));
     return removed;
   } catch (error) {
     throw new StateWriteError(file, `could not look for orphaned temp files: ${describe(error)}`, { cause: error });

@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { currentHost, hostTag, probeProcess } from './process-identity.js';
 
@@ -73,10 +72,10 @@ function isOrphan(owner: ScratchName, mtimeMs: number, now: number): boolean {
  * pid that no longer runs; from anywhere, older than an hour. Entries of live writers are kept.
  * Returns how many were removed. A folder that does not exist holds none.
  */
-export async function removeOrphanedScratch(folder: string, targetName: string): Promise<number> {
+export function removeOrphanedScratch(folder: string, targetName: string): number {
   let names: string[];
   try {
-    names = await readdir(folder);
+    names = readdirSync(folder);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
@@ -89,9 +88,9 @@ export async function removeOrphanedScratch(folder: string, targetName: string):
     if (!owner) continue;
     const path = join(folder, name);
     try {
-      const stat = await lstat(path);
+      const stat = lstatSync(path);
       if (!isOrphan(owner, stat.mtimeMs, now)) continue;
-      await rm(path, { recursive: true, force: true });
+      rmSync(path, { recursive: true, force: true });
       removed += 1;
     } catch {
       // Gone already (another cleaner got there first) or not ours to remove: either way not counted.

@@ -129,7 +129,7 @@ async function writeChangelogAndStage(
   const changes: FileChange[] = [...written];
   let updated = false;
   if (plan.changelogLabels.length > 0) {
-    const before = await readTextIfExists(context.changelog.file);
+    const before = readTextIfExistsSync(context.changelog.file);
     const update = changelogUpdate(plan);
     const after = before === null ? null : update(before);
     if (before !== null && after !== null) {

@@ -372,6 +372,9 @@ export async function acquireStateLock(stateFile: string, options: StateLockOpti
     command: (options.command ?? defaultCommand()).slice(0, MAX_COMMAND_LENGTH),
   };
   const timeoutMs = Math.max(0, options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  // A hold does its file I/O synchronously (atomic-write.ts), so a save no longer passes through the event
+  // loop on its own: let it run once before each hold, or a process saving in a loop would never read its input.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const deadline = Date.now() + timeoutMs;
   const lock = await takeOwnLock(attempt, deadline, timeoutMs);
   try {

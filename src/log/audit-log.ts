@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { mkdir, open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateWriteError } from '../errors.js';
 import { removeOrphanedTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
@@ -38,26 +38,35 @@ export async function appendStateChanges(paracRoot: string, entries: StateChange
   const payload = Buffer.from(formatAuditLines(lines), 'utf8');
 
   const file = auditLogPath(paracRoot);
-  let handle: FileHandle | undefined;
+  // Synchronous: this runs inside every save's lock hold (see writeFileAtomic).
+  let fd: number | undefined;
   let sizeBefore: number | undefined;
   let data = payload;
   try {
-    handle = await openForAppend(file);
-    sizeBefore = (await handle.stat()).size;
+    fd = openForAppend(file);
+    sizeBefore = fstatSync(fd).size;
     // A writer killed mid-write can leave a last line without its newline; starting on a fresh line keeps our
     // first entry from being glued onto that fragment. Under the state lock (the store, logStateChange) this
     // check is exact. Without it, another process's write still in progress also looks like a cut-off line, and
     // the cost is a blank line, which every reader skips; the lines themselves still never mix.
-    if (await endsMidLine(handle, sizeBefore)) data = Buffer.concat([Buffer.from('\n'), payload]);
-    const { bytesWritten } = await handle.write(data, 0, data.length, null);
+    if (endsMidLine(fd, sizeBefore)) data = Buffer.concat([Buffer.from('\n'), payload]);
+    const bytesWritten = writeSync(fd, data, 0, data.length, null);
     if (bytesWritten !== data.length) {
       throw new Error(`short write: ${bytesWritten} of ${data.length} bytes (is the disk full?)`);
     }
   } catch (error) {
-    const undone = handle && sizeBefore !== undefined ? await undoPartialAppend(handle, sizeBefore, data.length) : '';
+    const undone = fd !== undefined && sizeBefore !== undefined ? undoPartialAppend(fd, sizeBefore, data.length) : '';
     throw new StateWriteError(file, `cannot append to the audit log: ${(error as Error).message}${undone}`, { cause: error });
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing more to do with it
   }
 }
 
@@ -66,14 +75,14 @@ export async function appendStateChanges(paracRoot: string, entries: StateChange
  * torn line stays behind for `verify` to reject. Only when the growth is no more than our own bytes: a line
  * appended after ours by a writer that takes no lock (the Python tooling) is never cut. Says what it did.
  */
-async function undoPartialAppend(handle: FileHandle, sizeBefore: number, ourBytes: number): Promise<string> {
+function undoPartialAppend(fd: number, sizeBefore: number, ourBytes: number): string {
   try {
-    const { size } = await handle.stat();
+    const { size } = fstatSync(fd);
     if (size === sizeBefore) return '';
     if (size > sizeBefore + ourBytes) {
       return `; a partial line from byte ${sizeBefore} stays, because another writer appended after it`;
     }
-    await handle.truncate(sizeBefore);
+    ftruncateSync(fd, sizeBefore);
     return '; the partial line was removed, the log is as it was';
   } catch (error) {
     return `; the partial line could not be removed (${(error as Error).message}): run \`paracle verify\` to find it`;
@@ -222,20 +231,20 @@ async function rewriteWithoutOldEntries(file: string, cutoff: number, lock: Stat
   return result;
 }
 
-async function openForAppend(file: string): Promise<FileHandle> {
+function openForAppend(file: string): number {
   try {
-    return await open(file, 'a+');
+    return openSync(file, 'a+');
   } catch (error) {
     if (!isMissing(error)) throw error;
-    await mkdir(dirname(file), { recursive: true });
-    return open(file, 'a+');
+    mkdirSync(dirname(file), { recursive: true });
+    return openSync(file, 'a+');
   }
 }
 
-async function endsMidLine(handle: FileHandle, size: number): Promise<boolean> {
+function endsMidLine(fd: number, size: number): boolean {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
-  await handle.read(last, 0, 1, size - 1);
+  readSync(fd, last, 0, 1, size - 1);
   return last[0] !== 0x0a;
 }
 

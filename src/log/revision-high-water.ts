@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { auditLogPath } from '../state/paths.js';
 import { parseAuditLine } from './audit-entry.js';
 
@@ -42,15 +42,16 @@ export async function readRevisionHighWater(paracRoot: string, tailBytes = HIGH_
 export async function readLogTail(paracRoot: string, options: { tailBytes?: number; findTrail?: boolean } = {}): Promise<LogTail> {
   const tailBytes = options.tailBytes ?? HIGH_WATER_TAIL_BYTES;
   const findTrail = options.findTrail ?? true;
-  let handle: Awaited<ReturnType<typeof open>>;
+  // Synchronous reads: this runs inside every save's lock hold (see writeFileAtomic).
+  let fd: number;
   try {
-    handle = await open(auditLogPath(paracRoot), 'r');
+    fd = openSync(auditLogPath(paracRoot), 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { highWater: -1, lastTrail: null };
     throw error;
   }
   try {
-    const { size } = await handle.stat();
+    const { size } = fstatSync(fd);
     let position = size;
     let carry = Buffer.alloc(0);
     let highWater = -1;
@@ -72,7 +73,7 @@ export async function readLogTail(paracRoot: string, options: { tailBytes?: numb
       const length = Math.min(read === 0 ? tailBytes : CHUNK_BYTES, position);
       position -= length;
       const chunk = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      const bytesRead = readSync(fd, chunk, 0, length, position);
       const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
       // Whole lines only: the bytes before the first newline may be the end of a line further back.
       let end = buffer.length;
@@ -86,7 +87,7 @@ export async function readLogTail(paracRoot: string, options: { tailBytes?: numb
     if (position === 0) take(carry);
     return { highWater, lastTrail };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

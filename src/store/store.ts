@@ -1,4 +1,4 @@
-import { readTextIfExists } from '../fs/read-text.js';
+import { readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
@@ -91,10 +91,13 @@ export function requireParacRoot(paracRoot?: string): string {
   return root;
 }
 
-function readText(file: string): Promise<string | null> {
-  return readTextIfExists(file).catch((error: unknown) => {
+/** Synchronous, as every read in a lock hold: see writeFileAtomic. Still a promise, so callers need not change. */
+async function readText(file: string): Promise<string | null> {
+  try {
+    return readTextIfExistsSync(file);
+  } catch (error) {
     throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
-  });
+  }
 }
 
 const EMPTY: Omit<ParsedState, 'data'> = { text: '', revision: 0 };

@@ -1,4 +1,4 @@
-import { readTextIfExists } from '../fs/read-text.js';
+import { readTextIfExistsSync } from '../fs/read-text.js';
 import { isRecord } from '../document/plain-data.js';
 
 /**
@@ -19,7 +19,7 @@ export type RoadmapRead = { roadmap: unknown } | { error: string };
 export async function readRoadmap(file: string, keys?: readonly string[]): Promise<RoadmapRead | null> {
   let text: string | null;
   try {
-    text = await readTextIfExists(file);
+    text = readTextIfExistsSync(file);
   } catch (error) {
     return { error: `${file}: cannot read: ${(error as Error).message}` };
   }
