@@ -2,6 +2,8 @@
 // on stdin, then either:
 // - `updates <paracRoot> <prefix> <count>`: `count` updateState calls on the real file;
 // - `wait <stateFile>`: one acquireStateLock + release (a waiter behind a holder);
+// - `turns <paracRoot> <prefix>`: one updateState for each `go` line, answered `done` (the control: processes
+//   that take turns because the bench wakes each in turn, so none ever waits for the lock);
 // and prints one JSON line: wall time and CPU time (process.cpuUsage, user + system) from `go` to done,
 // and `marks`: CPU and wall time at each `mark` line read after `go` (to measure a stretch of pure waiting).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +26,7 @@ async function work() {
   return 1;
 }
 
-if (mode === 'updates') {
+if (mode === 'updates' || mode === 'turns') {
   // Saves on a copy of its own first, so the curve shows waiting for the lock, not each process compiling
   // and optimising the YAML code on its first saves (a fresh process's first 10 saves cost 3× the CPU of
   // later ones here, which 16 processes would pay 16 times, inside the lock).
@@ -43,8 +45,25 @@ if (mode === 'wait') {
 const marks = [];
 let started = false;
 process.stdout.write('ready\n');
+let turn = 0;
+let turns = Promise.resolve();
 process.stdin.on('data', (chunk) => {
   for (const line of chunk.toString().split('\n')) {
+    if (mode === 'turns') {
+      if (line === 'go') {
+        const item = `${args[1]}-${turn}`;
+        turn += 1;
+        turns = turns
+          .then(() => updateState(args[0], (state) => state.addCompleted(item), { timeout: 600 }))
+          .then(() => process.stdout.write('done\n'));
+      } else if (line === 'end') {
+        turns.then(() => {
+          process.stdout.write(`${JSON.stringify({ done: turn })}\n`);
+          process.stdin.destroy();
+        });
+      }
+      continue;
+    }
     if (line === 'mark') {
       const used = process.cpuUsage();
       marks.push({ cpuMs: (used.user + used.system) / 1000, atMs: performance.now() });

@@ -66,8 +66,12 @@ export async function measureCurve({ quick, realStatePath, record }) {
   const counts = quick ? [1, 4, 16] : [1, 2, 4, 8, 16];
   const rounds = quick ? 1 : 3;
   const runs = new Map(counts.map((count) => [count, []]));
+  const ceiling = { one: [], many: [] };
+  const many = counts.at(-1);
   for (let round = 0; round < rounds; round += 1) {
     for (const processes of counts) runs.get(processes).push(await runCurvePoint(processes, total, realStatePath));
+    ceiling.one.push(await runTurnsPoint(1, total, realStatePath));
+    ceiling.many.push(await runTurnsPoint(many, total, realStatePath));
   }
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   for (const processes of counts) {
@@ -80,6 +84,50 @@ export async function measureCurve({ quick, realStatePath, record }) {
       `${median(points.map((p) => p.seconds)).toFixed(2)} s, ${median(points.map((p) => p.rate)).toFixed(1)} saves/s (median)`,
       `${median(ratios).toFixed(2)}× one process${range}; CPU ${median(points.map((p) => p.cpuMsPerSave)).toFixed(1)} ms per save over all processes; lost ${points.reduce((sum, p) => sum + p.lost, 0)}`,
     );
+  }
+  // The control: the same saves from processes that never wait for the lock, because the bench wakes each in
+  // turn (a pipe write) only after the one before has finished. No lock can hand over faster, so this is
+  // the most `many` processes can keep of one on this machine; the lock's own rows are read against it.
+  const turnRatios = ceiling.many.map((point, round) => point.rate / ceiling.one[round].rate).sort((a, b) => a - b);
+  const lockRatios = runs
+    .get(many)
+    .map((point, round) => point.rate / ceiling.many[round].rate)
+    .sort((a, b) => a - b);
+  record(
+    title,
+    `control: ${many} processes taking turns, each woken by the bench when the one before is done (no waiting for the lock)`,
+    `${median(ceiling.many.map((p) => p.rate)).toFixed(1)} saves/s (median)`,
+    `${median(turnRatios).toFixed(2)}× one process taking turns${rounds > 1 ? ` (rounds: ${turnRatios.map((r) => r.toFixed(2)).join(', ')})` : ''}: the most ${many} processes keep here; the lock's ${many} writers reach ${median(lockRatios).toFixed(2)}× of it; lost ${ceiling.many.reduce((sum, p) => sum + p.lost, 0)}`,
+  );
+}
+
+/** The control: `total` saves from `processes` processes, each started by a `go` only once the one before is done. */
+async function runTurnsPoint(processes, total, realStatePath) {
+  const { base, root } = tempRoot(realStatePath);
+  try {
+    const children = Array.from({ length: processes }, (_, p) => startChild(['turns', root, `p${p}`]));
+    await Promise.all(children.map((c) => c.until((lines) => lines.includes('ready'))));
+    const done = children.map(() => 0);
+    const start = performance.now();
+    for (let i = 0; i < total; i += 1) {
+      const p = i % processes;
+      done[p] += 1;
+      children[p].child.stdin.write('go\n');
+      await children[p].until((lines) => lines.filter((line) => line === 'done').length >= done[p]);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    for (const c of children) c.child.stdin.write('end\n');
+    await Promise.all(children.map((c) => c.until((lines) => lines.some((line) => line.startsWith('{')))));
+    await Promise.all(children.map((c) => c.exited));
+    const { loadState } = await import('../../dist/index.js');
+    const present = new Set((await loadState(root)).currentPhase.completed);
+    const lost = done.reduce(
+      (sum, count, p) => sum + Array.from({ length: count }, (_, i) => `p${p}-${i}`).filter((item) => !present.has(item)).length,
+      0,
+    );
+    return { seconds, rate: total / seconds, lost };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 }
 
