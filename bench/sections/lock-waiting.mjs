@@ -59,19 +59,18 @@ export async function run(context) {
  * The same number of saves from 1 to 16 processes, in interleaved rounds (1, 2, 4, 8, 16, then again):
  * one process's rate is noisy on a shared machine (24 to 35 saves/s in three runs of the same code), so
  * each count is compared with the single process of its own round, and the median of those ratios is
- * recorded with its range.
+ * recorded with its range. Each round ends with the control (runTurnsPoint).
  */
 export async function measureCurve({ quick, realStatePath, record }) {
   const total = quick ? 48 : 160;
   const counts = quick ? [1, 4, 16] : [1, 2, 4, 8, 16];
   const rounds = quick ? 1 : 3;
   const runs = new Map(counts.map((count) => [count, []]));
-  const ceiling = { one: [], many: [] };
+  const ceiling = [];
   const many = counts.at(-1);
   for (let round = 0; round < rounds; round += 1) {
     for (const processes of counts) runs.get(processes).push(await runCurvePoint(processes, total, realStatePath));
-    ceiling.one.push(await runTurnsPoint(1, total, realStatePath));
-    ceiling.many.push(await runTurnsPoint(many, total, realStatePath));
+    ceiling.push(await runTurnsPoint(many, total, realStatePath));
   }
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   for (const processes of counts) {
@@ -86,18 +85,18 @@ export async function measureCurve({ quick, realStatePath, record }) {
     );
   }
   // The control: the same saves from processes that never wait for the lock, because the bench wakes each in
-  // turn (a pipe write) only after the one before has finished. No lock can hand over faster, so this is
-  // the most `many` processes can keep of one on this machine; the lock's own rows are read against it.
-  const turnRatios = ceiling.many.map((point, round) => point.rate / ceiling.one[round].rate).sort((a, b) => a - b);
-  const lockRatios = runs
-    .get(many)
-    .map((point, round) => point.rate / ceiling.many[round].rate)
-    .sort((a, b) => a - b);
+  // turn (a pipe write) only after the one before has finished. No lock hands over faster, so against the
+  // round's single process it is the most `many` processes can keep of one here; the lock is read against it.
+  const ratiosTo = (points, base) => points.map((point, round) => point.rate / base[round].rate).sort((a, b) => a - b);
+  const ceilingRatios = ratiosTo(ceiling, runs.get(1));
+  const lockRatios = ratiosTo(runs.get(many), ceiling);
+  const list = (ratios) => (rounds > 1 ? ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})` : '');
   record(
     title,
-    `control: ${many} processes taking turns, each woken by the bench when the one before is done (no waiting for the lock)`,
-    `${median(ceiling.many.map((p) => p.rate)).toFixed(1)} saves/s (median)`,
-    `${median(turnRatios).toFixed(2)}× one process taking turns${rounds > 1 ? ` (rounds: ${turnRatios.map((r) => r.toFixed(2)).join(', ')})` : ''}: the most ${many} processes keep here; the lock's ${many} writers reach ${median(lockRatios).toFixed(2)}× of it; lost ${ceiling.many.reduce((sum, p) => sum + p.lost, 0)}`,
+    `control: ${many} processes taking turns, each woken by the bench when the one before is done (none waits for the lock)`,
+    `${median(ceiling.map((p) => p.rate)).toFixed(1)} saves/s (median)`,
+    `${median(ceilingRatios).toFixed(2)}× one process${list(ceilingRatios)}: the most ${many} processes keep here; ` +
+      `the lock's ${many} writers reach ${median(lockRatios).toFixed(2)}× of it${list(lockRatios)}; lost ${ceiling.reduce((sum, p) => sum + p.lost, 0)}`,
   );
 }
 
