@@ -97,6 +97,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, optio
     trackScratch(temp);
 
     step = `create the temp file ${basename(temp)}`;
+    // For a new file without an explicit mode the kernel applies the umask to 0o666, as for any new file.
     fd = openSync(temp, 'wx', target.existing ? 0o600 : (options.mode ?? 0o666));
     step = `write the temp file ${basename(temp)}`;
     writeFileSync(fd, data);
@@ -131,7 +132,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, optio
   } finally {
     if (fd !== undefined) closeQuietly(fd);
     if (temp) {
-      if (!renamed) rmSync(temp, { force: true });
+      if (!renamed) removeQuietly(temp);
       untrackScratch(temp);
     }
   }
@@ -142,6 +143,14 @@ function closeQuietly(fd: number): void {
     closeSync(fd);
   } catch {
     // the write already failed; that error is the one to report
+  }
+}
+
+function removeQuietly(temp: string): void {
+  try {
+    rmSync(temp, { force: true });
+  } catch {
+    // the write's own error is the one to report; the next writer removes an orphaned temp file
   }
 }
 
