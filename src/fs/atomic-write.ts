@@ -138,11 +138,12 @@ export async function writeFileAtomic(file: string, data: string | Buffer, optio
   }
 }
 
-function closeQuietly(fd: number): void {
+/** Closes `fd` after a failure (or a read), ignoring a close error: the first error is the one to report. */
+export function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch {
-    // the write already failed; that error is the one to report
+    // nothing more to do with it
   }
 }
 

@@ -189,10 +189,10 @@ export function newestFirst(entries: readonly StateChangeEntry[]): StateChangeEn
 
 /**
  * Which lines a clear keeps: entries at or after `cutoff`, and every line whose age cannot be told (unparseable,
- * no timestamp) because it is data we do not understand. Kept lines are returned as their original bytes.
+ * no timestamp) because it is data we do not understand. `keep[i]` says whether line `i` stays; the prune writes
+ * the kept lines back as their original bytes.
  */
-export function partitionByAge(lines: readonly AuditLogLine[], cutoff: number): { kept: Buffer[]; keep: boolean[]; removed: number } {
-  const kept: Buffer[] = [];
+export function partitionByAge(lines: readonly AuditLogLine[], cutoff: number): { keep: boolean[]; removed: number } {
   const keep: boolean[] = [];
   let removed = 0;
   for (const line of lines) {
@@ -201,7 +201,6 @@ export function partitionByAge(lines: readonly AuditLogLine[], cutoff: number): 
     const old = time !== null && time < cutoff;
     keep.push(!old);
     if (old) removed += 1;
-    else kept.push(line.bytes);
   }
-  return { kept, keep, removed };
+  return { keep, removed };
 }

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateWriteError } from '../errors.js';
-import { removeOrphanedTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
+import { closeQuietly, removeOrphanedTempFiles, writeFileAtomic } from '../fs/atomic-write.js';
 import { withStateLock, type StateLock } from '../lock/lock.js';
 import { auditLogPath, stateFilePath } from '../state/paths.js';
 import {
@@ -16,6 +16,7 @@ import {
   type StateChangeEntry,
   type StateChangeInput,
 } from './audit-entry.js';
+import { linesFromEnd } from './lines-from-end.js';
 import { keepTrailStart } from './trail.js';
 
 export type { StateChangeEntry, StateChangeInput } from './audit-entry.js';
@@ -59,14 +60,6 @@ export async function appendStateChanges(paracRoot: string, entries: StateChange
     throw new StateWriteError(file, `cannot append to the audit log: ${(error as Error).message}${undone}`, { cause: error });
   } finally {
     if (fd !== undefined) closeQuietly(fd);
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // nothing more to do with it
   }
 }
 
@@ -121,13 +114,7 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
     throw new RangeError(`getRecentChanges: limit must be a non-negative integer, got ${String(limit)}`);
   }
   if (limit === 0) return [];
-  const handle = await openLogIfExists(paracRoot);
-  if (handle === null) return [];
-  try {
-    return await readNewestEntries(handle, limit);
-  } finally {
-    await handle.close();
-  }
+  return readEntriesBackward(paracRoot, (_entry, count) => count >= limit);
 }
 
 /**
@@ -136,13 +123,7 @@ export async function getRecentChanges(paracRoot: string, limit = 100): Promise<
  * paracle) pays for the entries since the last snapshot, not for the whole log.
  */
 export async function readEntriesBackTo(paracRoot: string, stop: (entry: StateChangeEntry) => boolean): Promise<StateChangeEntry[]> {
-  const handle = await openLogIfExists(paracRoot);
-  if (handle === null) return [];
-  try {
-    return (await readEntriesBackward(handle, (entry) => stop(entry))).reverse();
-  } finally {
-    await handle.close();
-  }
+  return readEntriesBackward(paracRoot, (entry) => stop(entry)).reverse();
 }
 
 /**
@@ -248,46 +229,29 @@ function endsMidLine(fd: number, size: number): boolean {
   return last[0] !== 0x0a;
 }
 
-/** The newest `limit` entries, newest first. */
-function readNewestEntries(handle: FileHandle, limit: number): Promise<StateChangeEntry[]> {
-  return readEntriesBackward(handle, (_entry, count) => count >= limit);
-}
-
-/**
- * Walks back from the end of the file a chunk at a time, splitting at `\n` bytes (which never occur inside a
- * UTF-8 sequence), until `done` says so after an entry or the start of the file is reached. Newest first.
- */
-async function readEntriesBackward(
-  handle: FileHandle,
-  done: (entry: StateChangeEntry, count: number) => boolean,
-): Promise<StateChangeEntry[]> {
-  const newestFirst: StateChangeEntry[] = [];
-  let finished = false;
-  const take = (bytes: Buffer): void => {
-    const entry = parseAuditLine(bytes.toString('utf8'));
-    if (entry === null) return;
-    newestFirst.push(entry);
-    if (done(entry, newestFirst.length)) finished = true;
-  };
-  let position = (await handle.stat()).size;
-  // Bytes before the first `\n` seen so far: the end of a line whose start is in an earlier chunk.
-  let carry = Buffer.alloc(0);
-  while (position > 0 && !finished) {
-    const length = Math.min(TAIL_CHUNK_BYTES, position);
-    position -= length;
-    const chunk = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(chunk, 0, length, position);
-    const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
-    let end = buffer.length;
-    for (let i = buffer.length - 1; i >= 0 && !finished; i -= 1) {
-      if (buffer[i] !== 0x0a) continue;
-      take(buffer.subarray(i + 1, end));
-      end = i;
-    }
-    carry = buffer.subarray(0, end);
+/** Entries from the end of the log back until `done` says so after one (or the start is reached), newest first. */
+function readEntriesBackward(paracRoot: string, done: (entry: StateChangeEntry, count: number) => boolean): StateChangeEntry[] {
+  let fd: number;
+  try {
+    fd = openSync(auditLogPath(paracRoot), 'r');
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
   }
-  if (position === 0 && !finished && carry.length > 0) take(carry);
-  return newestFirst;
+  const newestFirst: StateChangeEntry[] = [];
+  try {
+    for (const { lines } of linesFromEnd(fd, TAIL_CHUNK_BYTES, TAIL_CHUNK_BYTES)) {
+      for (const line of lines) {
+        const entry = parseAuditLine(line.toString('utf8'));
+        if (entry === null) continue;
+        newestFirst.push(entry);
+        if (done(entry, newestFirst.length)) return newestFirst;
+      }
+    }
+    return newestFirst;
+  } finally {
+    closeQuietly(fd);
+  }
 }
 
 async function readLogBytes(file: string): Promise<Buffer | null> {
@@ -310,14 +274,4 @@ async function statOrNull(file: string): Promise<Stats | null> {
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-/** The audit log opened for reading, or null when there is none yet. */
-async function openLogIfExists(paracRoot: string): Promise<FileHandle | null> {
-  try {
-    return await open(auditLogPath(paracRoot), 'r');
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
 }

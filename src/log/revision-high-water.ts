@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { auditLogPath } from '../state/paths.js';
 import { parseAuditLine } from './audit-entry.js';
+import { linesFromEnd } from './lines-from-end.js';
 
 /**
  * The revision high-water mark: the highest revision this checkout's audit log records. git can
@@ -51,9 +52,6 @@ export async function readLogTail(paracRoot: string, options: { tailBytes?: numb
     throw error;
   }
   try {
-    const { size } = fstatSync(fd);
-    let position = size;
-    let carry = Buffer.alloc(0);
     let highWater = -1;
     let sawRevision = false;
     let lastTrail: LogTail['lastTrail'] = null;
@@ -66,25 +64,11 @@ export async function readLogTail(paracRoot: string, options: { tailBytes?: numb
       if (revision > highWater) highWater = revision;
       if (lastTrail === null && typeof entry?.sha === 'string') lastTrail = { revision, sha: entry.sha };
     };
-    while (position > 0) {
-      const read = size - position;
-      const done = read >= tailBytes && sawRevision && (!findTrail || lastTrail !== null || read >= TRAIL_SEARCH_BYTES);
-      if (done) break;
-      const length = Math.min(read === 0 ? tailBytes : CHUNK_BYTES, position);
-      position -= length;
-      const chunk = Buffer.alloc(length);
-      const bytesRead = readSync(fd, chunk, 0, length, position);
-      const buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
-      // Whole lines only: the bytes before the first newline may be the end of a line further back.
-      let end = buffer.length;
-      for (let i = buffer.length - 1; i >= 0; i -= 1) {
-        if (buffer[i] !== 0x0a) continue;
-        take(buffer.subarray(i + 1, end));
-        end = i;
-      }
-      carry = buffer.subarray(0, end);
+    // Whole chunks: a higher revision further back in a chunk already read still counts.
+    for (const { lines, read } of linesFromEnd(fd, tailBytes, CHUNK_BYTES)) {
+      for (const line of lines) take(line);
+      if (read >= tailBytes && sawRevision && (!findTrail || lastTrail !== null || read >= TRAIL_SEARCH_BYTES)) break;
     }
-    if (position === 0) take(carry);
     return { highWater, lastTrail };
   } finally {
     closeSync(fd);
