@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ParacleError } from '../errors.js';
+import { ParacleError, StateMissingError } from '../errors.js';
 import type { MergeConflict } from '../reconcile/merge-data.js';
 import { parseStateText } from '../document/document.js';
 import { readAuditLog } from '../log/audit-log.js';
@@ -133,7 +133,7 @@ export async function revertRevision(
   };
   if (options.dryRun) {
     const state = await loadState(paracRoot, { timeout: options.timeout });
-    if (state === null) throw new ParacleError('STATE_MISSING', `${file}: no state file`);
+    if (state === null) throw new StateMissingError(file);
     const result = plan(state.data);
     return { reverted: revision, revision: null, keys: result.keys, data: result.data };
   }

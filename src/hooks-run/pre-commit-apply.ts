@@ -8,7 +8,7 @@ import { rewriteYaml } from '../document/yaml-rewrite.js';
 import { describeAreaChanges } from '../tasks/changes-by-area.js';
 import { readTextIfExists, readTextIfExistsSync } from '../fs/read-text.js';
 import { withRevision } from '../state/revision.js';
-import { applyEditsToState, applyStateEdits, type StateEdit } from '../state/state-edits.js';
+import { applyEditsToState, applyStateEdits, skippedEditWarning, type StateEdit } from '../state/state-edits.js';
 import type { HookContext } from './hook-context.js';
 import type { HookOutcome } from './outcome.js';
 import { changelogUpdate, roadmapWarnings, stateFileName, type PreCommitPlan } from './pre-commit-plan.js';
@@ -37,7 +37,7 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
       if (trackedLog) logBefore = readTextIfExistsSync(context.auditLog.file) ?? '';
       warnings.push(...roadmapWarnings(plan, state.data));
       const { skipped } = applyEditsToState(state, plan.edits);
-      for (const edit of skipped) warnings.push(`left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`);
+      for (const edit of skipped) warnings.push(skippedEditWarning(edit));
     },
     {
       timeout: context.timeout,

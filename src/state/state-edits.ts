@@ -58,6 +58,11 @@ export function applyEditsToState(state: ParacState, edits: readonly StateEdit[]
   return { changes, skipped };
 }
 
+/** What to say of an edit left out because a plain value stands where its path needs a mapping. */
+export function skippedEditWarning(edit: StateEdit): string {
+  return `left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`;
+}
+
 /**
  * Items started and completed in the current phase, as edits of its lists, the way the Python
  * original moves them: a started item goes to `in_progress` (and out of `pending`), a completed one

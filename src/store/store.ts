@@ -2,9 +2,8 @@ import { readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
-import { appendStateChanges, type StateChangeInput } from '../log/audit-log.js';
+import { appendStateChanges, readEntriesBackTo, type StateChangeInput } from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
-import { readEntriesBackTo } from '../log/audit-log.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
 import { statePatch } from '../log/state-patch.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
@@ -41,8 +40,6 @@ export interface SaveOptions {
 }
 
 export type { WarningHandler } from '../errors.js';
-
-const emitWarning: WarningHandler = emitParacleWarning;
 
 /** One entry replacing the per-change entries of a save, e.g. a hook's `auto_maintain`. */
 export interface AuditOverride {
@@ -288,7 +285,7 @@ async function writeState(
       : { sha: textHash(text), base: trail.base, patch: statePatch(disk.data, target) };
   const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
   saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
-  await logQuietly(root, [...trail.anchors, ...saved], options.onWarning ?? emitWarning);
+  await logQuietly(root, [...trail.anchors, ...saved], options.onWarning ?? emitParacleWarning);
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 

@@ -9,7 +9,7 @@ import { StateMissingError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { auditLogPath } from '../state/paths.js';
 import { localDate } from '../state/model.js';
-import { applyEditsToState, type StateChange, type StateEdit } from '../state/state-edits.js';
+import { applyEditsToState, skippedEditWarning, type StateChange, type StateEdit } from '../state/state-edits.js';
 import { loadState, saveStateReport } from '../store/store.js';
 import { snapshotEdits } from '../tasks/snapshot.js';
 import { hasUncommittedChanges } from '../tasks/uncommitted-changes.js';
@@ -79,7 +79,7 @@ export async function runSync(
   const applied = applyEditsToState(state, [...git.edits, ...metrics.edits, ...fixes]);
   const changes = applied.changes;
   if (changes.length > 0) changes.push(...applyEditsToState(state, [{ path: ['snapshot_date'], value: localDate() }]).changes);
-  for (const edit of applied.skipped) warnings.push(`left ${edit.path.join('.')} unchanged: ${edit.path[0]} is not a mapping`);
+  for (const edit of applied.skipped) warnings.push(skippedEditWarning(edit));
   const errors = [...git.errors, ...metrics.errors, ...roadmap.errors];
   const report: SyncReport = {
     success: errors.length === 0,
