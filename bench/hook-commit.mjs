@@ -8,8 +8,14 @@
 // The staged file is in a watched area (`packages/`), so every run does the whole job: status,
 // lock, read, edit, write, changelog, stage, log. A commit touching no watched area is measured
 // too (the hook then runs `git status`, with HEAD's subject asked for alongside, and stops).
+//
+// Three floors, in the same rounds, show what any pre-commit hook written for node costs here before
+// it does its own work: husky's wrappers alone (our script sees PARACLE=0 and stops), husky running
+// `node -e 0` as the whole hook, and husky running a node script that only asks `git status` and
+// stages one file with `git add -u` (bench/children/skeleton-hook.cjs), the two git calls a hook
+// that stages what it writes cannot do without.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..');
 const cli = join(projectRoot, 'dist', 'cli', 'bin.js');
+const skeletonHook = join(here, 'children', 'skeleton-hook.cjs');
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -88,7 +95,18 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
       await runNode(['-e', '0'], dir);
       return nowMs() - start;
     };
-    const samples = { withHooks: [], withoutHooks: [], unwatched: [], huskyOnly: [], nodeStart: [] };
+    // The floors swap the project's .husky/pre-commit for a stand-in, and put it back after.
+    const huskyScript = join(dir, '.husky', 'pre-commit');
+    const ourScript = readFileSync(huskyScript, 'utf8');
+    const withStandIn = async (script, file, content) => {
+      writeFileSync(huskyScript, script);
+      try {
+        return await commit(file, content, []);
+      } finally {
+        writeFileSync(huskyScript, ourScript);
+      }
+    };
+    const samples = { withHooks: [], withoutHooks: [], unwatched: [], huskyOnly: [], bareNode: [], skeleton: [], nodeStart: [] };
     const warmup = Math.min(3, runs);
     // Interleaved, so a noisy neighbour slows every kind of run alike. The yardstick is sampled
     // three times a round, between the commits: it is the divisor of every ratio, and on a shared
@@ -104,6 +122,8 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
       // husky's own wrappers still run, ours stops at once: husky's share of the cost.
       round.huskyOnly = await commit('packages/bench/module.py', `husky ${i}\n`, [], { ...env, PARACLE: '0' });
       starts.push(await nodeStart());
+      round.bareNode = await withStandIn('node -e 0\n', 'packages/bench/module.py', `bare ${i}\n`);
+      round.skeleton = await withStandIn(`node ${JSON.stringify(skeletonHook)}\n`, 'packages/bench/module.py', `skeleton ${i}\n`);
       if (i < 0) continue;
       for (const [key, ms] of Object.entries(round)) samples[key].push(ms);
       samples.nodeStart.push(...starts);
@@ -114,6 +134,8 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
       nodeStartMs: median(samples.nodeStart),
       withHooksUnwatchedMs: median(samples.unwatched),
       huskyOnlyMs: median(samples.huskyOnly),
+      bareNodeMs: median(samples.bareNode),
+      skeletonMs: median(samples.skeleton),
       runs,
     };
   } finally {
@@ -126,6 +148,11 @@ export function hookCostRatio(result) {
   return (result.withHooksMs - result.withoutHooksMs) / result.nodeStartMs;
 }
 
+/** What a floor (a stand-in hook) adds to the commit, as a multiple of a bare node start-up. */
+export function floorRatio(result, key) {
+  return (result[key] - result.withoutHooksMs) / result.nodeStartMs;
+}
+
 export function formatHookCommit(result) {
   const added = result.withHooksMs - result.withoutHooksMs;
   const unwatched = result.withHooksUnwatchedMs - result.withoutHooksMs;
@@ -133,7 +160,9 @@ export function formatHookCommit(result) {
     `git commit, hooks installed (staged file in packages/): ${result.withHooksMs.toFixed(1)} ms median of ${result.runs}`,
     `git commit, hooks skipped (--no-verify):                 ${result.withoutHooksMs.toFixed(1)} ms`,
     `git commit, hooks installed, no watched area touched:    ${result.withHooksUnwatchedMs.toFixed(1)} ms`,
-    `git commit, hooks installed but PARACLE=0 (husky only):  ${result.huskyOnlyMs.toFixed(1)} ms`,
+    `git commit, hooks installed but PARACLE=0 (husky only):  ${result.huskyOnlyMs.toFixed(1)} ms = ${floorRatio(result, 'huskyOnlyMs').toFixed(2)}×`,
+    `git commit, husky running \`node -e 0\` as the hook:      ${result.bareNodeMs.toFixed(1)} ms = ${floorRatio(result, 'bareNodeMs').toFixed(2)}×`,
+    `git commit, husky running node + git status + git add:  ${result.skeletonMs.toFixed(1)} ms = ${floorRatio(result, 'skeletonMs').toFixed(2)}×`,
     `node -e 0:                                               ${result.nodeStartMs.toFixed(1)} ms`,
     `the hook adds ${added.toFixed(1)} ms = ${hookCostRatio(result).toFixed(2)}× a node start-up (target ≤ 2×); ` +
       `${unwatched.toFixed(1)} ms = ${(unwatched / result.nodeStartMs).toFixed(2)}× when no watched area is touched`,

@@ -1,5 +1,5 @@
 // `npm run bench` section: what the git hooks cost a commit (see bench/hook-commit.mjs).
-import { benchHookCommit, hookCostRatio } from '../hook-commit.mjs';
+import { benchHookCommit, floorRatio, hookCostRatio } from '../hook-commit.mjs';
 
 export const title = 'git hooks';
 
@@ -21,7 +21,17 @@ export async function run({ quick, fixtures }) {
     {
       measure: "the same commit with the hooks installed but PARACLE=0 (husky's wrappers only)",
       value: `${result.huskyOnlyMs.toFixed(1)} ms`,
-      note: `husky's own share: ${((result.huskyOnlyMs - result.withoutHooksMs) / result.nodeStartMs).toFixed(2)}× a node start-up`,
+      note: `husky's own share: ${floorRatio(result, 'huskyOnlyMs').toFixed(2)}× a node start-up`,
+    },
+    {
+      measure: 'floor: husky running `node -e 0` as the whole pre-commit hook',
+      value: `${result.bareNodeMs.toFixed(1)} ms`,
+      note: `adds ${floorRatio(result, 'bareNodeMs').toFixed(2)}× a node start-up`,
+    },
+    {
+      measure: 'floor: husky running a node script that only asks `git status` and runs `git add -u` on one file',
+      value: `${result.skeletonMs.toFixed(1)} ms`,
+      note: `adds ${floorRatio(result, 'skeletonMs').toFixed(2)}× a node start-up: the least a node hook that stages its writes costs here`,
     },
     { measure: 'node -e 0, same run', value: `${result.nodeStartMs.toFixed(1)} ms`, note: '' },
     {

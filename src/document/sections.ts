@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parseStateText, type ParsedState } from './document.js';
 import { firstConflictMarker } from './find-conflict-markers.js';
-import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions } from './yaml-rewrite.js';
+import { defineData } from './plain-data.js';
+import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions, type Style } from './yaml-rewrite.js';
 
 /**
  * Reading and writing a few top-level entries of the state file without parsing the rest.
@@ -10,8 +11,9 @@ import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions } from './yaml-rewri
  * warms up: figures in BENCHMARKS.md), while a hook touches four top-level keys.
  * In a plain block mapping every top-level entry starts on a line of its own at column 0, so the
  * text can be cut there by looking at line starts alone, and each entry read or rewritten on its
- * own. Anything that makes that cut unsure (a document marker, a directive, a sequence or complex
- * key at column 0, a duplicate key, anchors or aliases that tie entries together, a conflict
+ * own. Items of a list written at column 0 under its key (PyYAML's style) belong to that key's
+ * entry. Anything that makes that cut unsure (a document marker, a directive, a sequence before
+ * the first key, a complex key at column 0, a duplicate key, anchors or aliases that tie entries together, a conflict
  * marker) means "no cut", and the caller reads the whole file instead, which also reports any
  * problem with its real line and column.
  */
@@ -30,6 +32,8 @@ export interface TopLevelCut {
 }
 
 const TOP_LEVEL_KEY = /^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|\r?$)/;
+/** `- ` at column 0 (a dash then a blank or the line's end); `---` and `-x` are not items. */
+const INDENTLESS_ITEM = /^-(?:[ \t\r\n]|$)/;
 
 /** The top-level entries of `text`, or null when it cannot be cut by line starts with certainty. */
 export function cutTopLevel(text: string): TopLevelCut | null {
@@ -42,7 +46,9 @@ export function cutTopLevel(text: string): TopLevelCut | null {
     const lineEnd = text.indexOf('\n', offset);
     const next = lineEnd === -1 ? text.length : lineEnd + 1;
     const first = text[offset];
-    if (first !== ' ' && first !== '\t' && first !== '#' && first !== '\n' && first !== '\r') {
+    if (first === '-' && sections.length > 0 && INDENTLESS_ITEM.test(text.slice(offset, offset + 2))) {
+      // An item of a sequence written at the key's own indentation (as PyYAML writes lists): part of the open entry.
+    } else if (first !== ' ' && first !== '\t' && first !== '#' && first !== '\n' && first !== '\r') {
       const key = TOP_LEVEL_KEY.exec(text.slice(offset, lineEnd === -1 ? text.length : lineEnd))?.[1];
       if (key === undefined || seen.has(key)) return null;
       seen.add(key);
@@ -81,6 +87,63 @@ export function readSections(text: string, file: string, keys: readonly string[]
   }
 }
 
+/**
+ * The entries of the last whole read by entries, by their exact text. Most saves change an entry or
+ * two of a large file; a process saving again (or waiting its turn behind other writers) then parses
+ * only the entries whose text changed since it last read the file, not the whole of it.
+ */
+let knownEntries = new Map<string, unknown>();
+
+/**
+ * The whole file read entry by entry, each entry's text parsed once per process while it stays the
+ * same (the values are frozen: they are shared between reads). The cut comes back so the save can
+ * splice its changed entries in (writeSections) without parsing the whole text either. A file that
+ * cannot be cut, or whose changed entries do not parse on their own, is parsed whole, which also
+ * reports any problem with its real line and column.
+ */
+export function readWholeBySections(text: string, file: string): { parsed: ParsedState; cut: TopLevelCut | null } {
+  const cut = cutTopLevel(text);
+  if (cut === null || !onlyCommentsBefore(text, cut.headerEnd)) return { parsed: parseStateText(text, file), cut: null };
+  const bodies = cut.sections.map((section) => sectionText(text, section));
+  const unknown = bodies.filter((body) => !knownEntries.has(body));
+  let parsed: Record<string, unknown> = {};
+  if (unknown.length > 0) {
+    try {
+      // The revision, when among them, is checked here; a known one was checked when first read.
+      parsed = parseStateText(unknown.join(''), file).data;
+    } catch {
+      return { parsed: parseStateText(text, file), cut: null };
+    }
+  }
+  const data: Record<string, unknown> = {};
+  const next = new Map<string, unknown>();
+  cut.sections.forEach((section, i) => {
+    const body = bodies[i]!;
+    const value = knownEntries.has(body) ? knownEntries.get(body) : deepFreeze(parsed[section.key]);
+    defineData(data, section.key, value);
+    next.set(body, value);
+  });
+  knownEntries = next;
+  const revision = typeof data.revision === 'number' ? data.revision : 0;
+  return { parsed: { text, data, revision }, cut };
+}
+
+/** Before the first key: only blank lines and comments, which a whole parse would skip too. */
+function onlyCommentsBefore(text: string, end: number): boolean {
+  return text
+    .slice(0, end)
+    .split('\n')
+    .every((line) => /^[ \t]*(#.*)?\r?$/.test(line));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 function sectionText(text: string, section: TopLevelSection): string {
   const body = text.slice(section.start, section.end);
   return body.endsWith('\n') ? body : `${body}\n`;
@@ -100,6 +163,7 @@ export function writeSections(
   requote: RewriteOptions['requote'] = [],
 ): string | null {
   const byKey = new Map(cut.sections.map((s) => [s.key, s]));
+  const style = wholeStyle(text, cut);
   const replacements = new Map<TopLevelSection, string>();
   const afterKeys = Object.keys(after);
   // New keys grouped behind the existing entry they follow.
@@ -131,7 +195,7 @@ export function writeSections(
     const original = text.slice(section.start, section.end);
     const next: Record<string, unknown> = { [key]: after[key] };
     for (const k of added) next[k] = after[k];
-    const rewritten = rewriteYaml(original, { [key]: before[key] }, next, { requote: requoted });
+    const rewritten = rewriteYaml(original, { [key]: before[key] }, next, { requote: requoted, style });
     if (section.end !== text.length && !rewritten.endsWith('\n')) return null;
     replacements.set(section, rewritten);
   }
@@ -144,4 +208,20 @@ export function writeSections(
     at = section.end;
   }
   return out + text.slice(at);
+}
+
+/**
+ * The style rewriteYaml would find in the whole text, found from its lines: the first line's ending,
+ * and whether the first top-level entry holding a block list indents it past the key.
+ */
+function wholeStyle(text: string, cut: TopLevelCut): Style {
+  const eol = /\r?\n/.exec(text)?.[0] === '\r\n' ? '\r\n' : '\n';
+  for (const section of cut.sections) {
+    const lines = text.slice(section.start, section.end).split('\n');
+    if (!/^[^:]*:[ \t]*(#.*)?\r?$/.test(lines[0]!)) continue;
+    const first = lines.slice(1).find((line) => !/^[ \t]*(#.*)?\r?$/.test(line));
+    const item = first === undefined ? null : /^( *)-(?:[ \t\r]|$)/.exec(first);
+    if (item) return { indentSeq: item[1]!.length > 0, eol };
+  }
+  return { indentSeq: true, eol };
 }

@@ -28,7 +28,7 @@ export function rewriteYaml(text: string, before: unknown, after: unknown, optio
   const document = tokens.find((t): t is CST.Document => t.type === 'document');
   if (!document) throw new RewriteError('the text holds no YAML document');
   const root = document.value;
-  const context: EditContext = { style: detectStyle(document, text), changedRootKeys: null };
+  const context: EditContext = { style: options.style ?? detectStyle(document, text), changedRootKeys: null };
   if (root?.type === 'block-map' && isRecord(before) && isRecord(after) && Object.keys(after).length > 0) {
     context.changedRootKeys = new Set();
     if (patchBlockMap(root, before, after, context)) {
@@ -56,6 +56,8 @@ export interface RewriteOptions {
    * quoted, so that what the save wrote means the same to both readers.
    */
   requote?: ReadonlyArray<ReadonlyArray<string | number>>;
+  /** The whole file's style, when `text` is one entry cut from it (its own first lines may not show it). */
+  style?: Style;
 }
 
 /** The editor could not express a change without reformatting; the caller must not write. */
@@ -76,7 +78,8 @@ type Slot =
   | { kind: 'map'; item: Item; indent: number }
   | { kind: 'seq'; item: Item; indent: number };
 
-interface Style {
+export interface Style {
+  /** Lists are indented past their key (false: written at the key's column, as PyYAML does). */
   indentSeq: boolean;
   /** The file's line ending (that of its first line), for every line written. */
   eol: '\n' | '\r\n';

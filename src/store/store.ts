@@ -13,7 +13,7 @@ import { ParacState, type RecordedChange } from '../state/model.js';
 import { findParacRoot, stateFilePath } from '../state/paths.js';
 import { copyMapping, defineData } from '../document/plain-data.js';
 import { withRevision } from '../state/revision.js';
-import { readSections, writeSections, type TopLevelCut } from '../document/sections.js';
+import { readSections, readWholeBySections, writeSections, type TopLevelCut } from '../document/sections.js';
 import { RewriteError, rewriteYaml, type RewriteOptions } from '../document/yaml-rewrite.js';
 import { mergeData } from '../reconcile/merge-data.js';
 import { reconcileAuditEntry } from '../reconcile/reconcile-states.js';
@@ -99,8 +99,9 @@ async function readText(file: string): Promise<string | null> {
 
 const EMPTY: Omit<ParsedState, 'data'> = { text: '', revision: 0 };
 
-function readState(file: string, text: string | null): ParsedState {
-  return text === null ? { ...EMPTY, data: {} } : parseStateText(text, file);
+/** A whole read under the lock, and its cut for writing back only the changed entries (null: rewrite the whole text). */
+function readState(file: string, text: string | null): { parsed: ParsedState; cut: TopLevelCut | null } {
+  return text === null ? { parsed: { ...EMPTY, data: {} }, cut: null } : readWholeBySections(text, file);
 }
 
 /** Returns null only when the state file does not exist; a corrupt file is a StateParseError. */
@@ -131,12 +132,15 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
   const checkConflict = options.checkConflict ?? true;
   return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const diskText = await readText(file);
-    const disk =
-      diskText === state.source ? { text: state.source, data: state.original, revision: state.revision } : readState(file, diskText);
+    const read =
+      diskText === state.source
+        ? { parsed: { text: state.source, data: state.original, revision: state.revision }, cut: null }
+        : readState(file, diskText);
+    const disk = read.parsed;
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
       if (options.onConflict === 'reconcile') {
-        return { revision: await saveReconciled(state, root, file, lock, disk, options.onWarning), reconciled: true };
+        return { revision: await saveReconciled(state, root, file, lock, read, options.onWarning), reconciled: true };
       }
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
@@ -147,6 +151,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
     }
     const entries = auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
+      cut: read.cut ?? undefined,
       requote: state.assigned,
       onWarning: options.onWarning,
     });
@@ -169,14 +174,16 @@ export async function updateState(
   return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
-    const disk = partial?.parsed ?? readState(file, text);
+    const whole = partial === null ? readState(file, text) : null;
+    const disk = partial?.parsed ?? whole!.parsed;
     const state = new ParacState(disk);
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
       minRevision: options.minRevision,
-      cut: partial?.cut,
+      cut: partial?.cut ?? whole?.cut ?? undefined,
+      partial: partial !== null,
       requote: state.assigned,
       onWarning: options.onWarning,
     });
@@ -252,8 +259,10 @@ type Requote = RewriteOptions['requote'];
 interface WriteOptions {
   /** The revision to write at least (see UpdateOptions). */
   minRevision?: number;
-  /** The partial read's cut, when only some top-level entries were read. */
+  /** The read's cut: the changed top-level entries are spliced into the text one by one. */
   cut?: TopLevelCut;
+  /** Only some top-level entries were read (a `sections` update), not all of them. */
+  partial?: boolean;
   requote?: Requote;
   onWarning?: WarningHandler;
 }
@@ -271,7 +280,8 @@ async function writeState(
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
   const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
-  const trail = await planTrail(root, file, disk, tail, options.cut !== undefined, revision);
+  const partial = options.partial === true;
+  const trail = await planTrail(root, file, disk, tail, partial, revision);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
   await removeOrphanedTempFiles(file);
@@ -281,7 +291,7 @@ async function writeState(
   // which is the whole change, since the keys it did not read are written back untouched.
   const trailFields =
     trail.base === null
-      ? { sha: textHash(text), data: options.cut ? parseStateText(text, file).data : target }
+      ? { sha: textHash(text), data: partial ? parseStateText(text, file).data : target }
       : { sha: textHash(text), base: trail.base, patch: statePatch(disk.data, target) };
   const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
   saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
@@ -393,10 +403,11 @@ async function saveReconciled(
   root: string,
   file: string,
   lock: StateLock,
-  found: ParsedState,
+  found: { parsed: ParsedState; cut: TopLevelCut | null },
   onWarning: WarningHandler | undefined,
 ): Promise<number> {
-  let disk = found;
+  let disk = found.parsed;
+  let cut = found.cut;
   let keys: string[] = [];
   for (let attempt = 1; attempt <= RECONCILE_ATTEMPTS; attempt += 1) {
     if (disk.text === '' && state.source !== '') {
@@ -411,14 +422,18 @@ async function saveReconciled(
     // The lock keeps our own writers out; a foreign one (an editor, an older tool) may still have written.
     const now = await readText(file);
     if (now !== disk.text && !(now === null && disk.text === '')) {
-      disk = readState(file, now);
+      ({ parsed: disk, cut } = readState(file, now));
       continue;
     }
     const entries = [
       ...auditEntries(state.changes, state.original, state.data),
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
-    const written = await writeState(root, file, lock, disk, merge.merged, entries, { requote: state.assigned, onWarning });
+    const written = await writeState(root, file, lock, disk, merge.merged, entries, {
+      cut: cut ?? undefined,
+      requote: state.assigned,
+      onWarning,
+    });
     adopt(state, written);
     return written.revision;
   }
