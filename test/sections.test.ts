@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { collectLeaves, seededRandom } from './support/random-edits.js';
 import { StateParseError } from '../src/errors.js';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
@@ -202,8 +203,7 @@ describe('whole reads entry by entry (readWholeBySections)', () => {
     ['the real file', real],
     ["a version with lists at their key's indentation (PyYAML's style)", versions.find((v) => /^- id: risk_1$/m.test(v))!],
   ])('writes back byte for byte what a whole rewrite writes, over random edits of %s (new and removed keys too)', (_name, start) => {
-    let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = seededRandom(7);
     let text = start;
     let spliced = 0;
     for (let round = 0; round < 60; round += 1) {
@@ -234,10 +234,3 @@ describe('whole reads entry by entry (readWholeBySections)', () => {
     expect(spliced).toBeGreaterThan(50);
   });
 });
-
-function collectLeaves(node: any, out: Array<[any, string | number]> = []): Array<[any, string | number]> {
-  if (Array.isArray(node)) node.forEach((v, i) => (v !== null && typeof v === 'object' ? collectLeaves(v, out) : out.push([node, i])));
-  else if (node && typeof node === 'object')
-    for (const [k, v] of Object.entries(node)) v !== null && typeof v === 'object' ? collectLeaves(v, out) : out.push([node, k]);
-  return out;
-}

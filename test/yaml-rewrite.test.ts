@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { collectLeaves, seededRandom } from './support/random-edits.js';
 import { parse } from 'yaml';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
 import { alignSequences } from '../src/document/yaml-rewrite.js';
@@ -167,8 +168,7 @@ describe('rewriteYaml on the real state file', () => {
   });
 
   it('survives many random edits of the real file, each reading back exactly and keeping every comment', () => {
-    let seed = 42;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = seededRandom(42);
     const comments = real.split('\n').filter((l) => l.trim().startsWith('#'));
     let text = real;
     for (let round = 0; round < 60; round += 1) {
@@ -213,11 +213,4 @@ function topLevelSection(text: string, key: string): string {
   // Blank and comment lines at column 0 before the next key belong to that key.
   while (end > start + 1 && (lines[end - 1] === '' || lines[end - 1]!.startsWith('#'))) end -= 1;
   return lines.slice(start, end).join('\n');
-}
-
-function collectLeaves(node: any, out: Array<[any, string | number]> = []): Array<[any, string | number]> {
-  if (Array.isArray(node)) node.forEach((v, i) => (v !== null && typeof v === 'object' ? collectLeaves(v, out) : out.push([node, i])));
-  else if (node && typeof node === 'object')
-    for (const [k, v] of Object.entries(node)) v !== null && typeof v === 'object' ? collectLeaves(v, out) : out.push([node, k]);
-  return out;
 }
