@@ -165,7 +165,14 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     expect(state.revision).toBe(revision + 1);
     // Besides the state file only the Python tooling's lock file, left in place as filelock leaves it (issue 11).
     expect(readdirSync(folder).sort()).toEqual(['current_state.yaml', 'current_state.yaml.lock']);
-    expect((await readAuditLog(root)).entries.map((e) => e.revision)).toEqual([...logged, revision + 1]);
+    // A last victim killed between its rename and its log line left a revision the trail has not seen:
+    // the survivor's save logs it first, as an external edit (issue 14), then its own entry.
+    const after = (await readAuditLog(root)).entries.slice(logged.length);
+    const lastUnlogged = logged.at(-1)! < revision;
+    expect(after.map((e) => [e.revision, e.change_type === 'external_edit'])).toEqual([
+      ...(lastUnlogged ? [[revision, true]] : []),
+      [revision + 1, false],
+    ]);
 
     console.log(
       `store crash: ${kills} kills; ${midSave} of ${pairs} random kills mid-save (lock left), ` +
