@@ -65,6 +65,7 @@ describe('cutTopLevel', () => {
     ['anchors and aliases', 'a: &x 1\nb: *x\n'],
     ['conflict markers', 'a: 1\n<<<<<<< HEAD\nb: 2\n=======\nb: 3\n>>>>>>> o\n'],
     ['a quoted key', '"a": 1\n'],
+    ['indented content before the first key', '# head\n  a: 1\nb: 2\n'],
   ])('refuses to cut a file with %s', (_name, text) => {
     expect(cutTopLevel(text)).toBeNull();
   });

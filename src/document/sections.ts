@@ -34,6 +34,7 @@ export interface TopLevelCut {
 const TOP_LEVEL_KEY = /^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|\r?$)/;
 /** `- ` at column 0 (a dash then a blank or the line's end); `---` and `-x` are not items. */
 const INDENTLESS_ITEM = /^-(?:[ \t\r\n]|$)/;
+const BLANK_OR_COMMENT = /^[ \t]*(#.*)?\r?$/;
 
 /** The top-level entries of `text`, or null when it cannot be cut by line starts with certainty. */
 export function cutTopLevel(text: string): TopLevelCut | null {
@@ -46,10 +47,14 @@ export function cutTopLevel(text: string): TopLevelCut | null {
     const lineEnd = text.indexOf('\n', offset);
     const next = lineEnd === -1 ? text.length : lineEnd + 1;
     const first = text[offset];
+    const line = () => text.slice(offset, lineEnd === -1 ? text.length : lineEnd);
     if (first === '-' && sections.length > 0 && INDENTLESS_ITEM.test(text.slice(offset, offset + 2))) {
       // An item of a sequence written at the key's own indentation (as PyYAML writes lists): part of the open entry.
-    } else if (first !== ' ' && first !== '\t' && first !== '#' && first !== '\n' && first !== '\r') {
-      const key = TOP_LEVEL_KEY.exec(text.slice(offset, lineEnd === -1 ? text.length : lineEnd))?.[1];
+    } else if (first === ' ' || first === '\t') {
+      // Before the first key only blank and comment lines may come: indented content there belongs to no entry.
+      if (sections.length === 0 && !BLANK_OR_COMMENT.test(line())) return null;
+    } else if (first !== '#' && first !== '\n' && first !== '\r') {
+      const key = TOP_LEVEL_KEY.exec(line())?.[1];
       if (key === undefined || seen.has(key)) return null;
       seen.add(key);
       if (headerEnd === -1) headerEnd = offset;
@@ -103,7 +108,7 @@ let knownEntries = new Map<string, unknown>();
  */
 export function readWholeBySections(text: string, file: string): { parsed: ParsedState; cut: TopLevelCut | null } {
   const cut = cutTopLevel(text);
-  if (cut === null || !onlyCommentsBefore(text, cut.headerEnd)) return { parsed: parseStateText(text, file), cut: null };
+  if (cut === null) return { parsed: parseStateText(text, file), cut: null };
   const bodies = cut.sections.map((section) => sectionText(text, section));
   const unknown = bodies.filter((body) => !knownEntries.has(body));
   let parsed: Record<string, unknown> = {};
@@ -126,14 +131,6 @@ export function readWholeBySections(text: string, file: string): { parsed: Parse
   knownEntries = next;
   const revision = typeof data.revision === 'number' ? data.revision : 0;
   return { parsed: { text, data, revision }, cut };
-}
-
-/** Before the first key: only blank lines and comments, which a whole parse would skip too. */
-function onlyCommentsBefore(text: string, end: number): boolean {
-  return text
-    .slice(0, end)
-    .split('\n')
-    .every((line) => /^[ \t]*(#.*)?\r?$/.test(line));
 }
 
 function deepFreeze<T>(value: T): T {
@@ -212,15 +209,25 @@ export function writeSections(
 
 /**
  * The style rewriteYaml would find in the whole text, found from its lines: the first line's ending,
- * and whether the first top-level entry holding a block list indents it past the key.
+ * and whether the first top-level entry holding a block list indents it past the key. Reads only each
+ * entry's key line and, after a key with no value on its line, the first line of content.
  */
 function wholeStyle(text: string, cut: TopLevelCut): Style {
   const eol = /\r?\n/.exec(text)?.[0] === '\r\n' ? '\r\n' : '\n';
+  const lineAt = (start: number, end: number) => {
+    const newline = text.indexOf('\n', start);
+    return text.slice(start, newline === -1 || newline > end ? end : newline);
+  };
   for (const section of cut.sections) {
-    const lines = text.slice(section.start, section.end).split('\n');
-    if (!/^[^:]*:[ \t]*(#.*)?\r?$/.test(lines[0]!)) continue;
-    const first = lines.slice(1).find((line) => !/^[ \t]*(#.*)?\r?$/.test(line));
-    const item = first === undefined ? null : /^( *)-(?:[ \t\r]|$)/.exec(first);
+    const keyLine = lineAt(section.start, section.end);
+    if (!/^[^:]*:[ \t]*(#.*)?\r?$/.test(keyLine)) continue;
+    let start = section.start + keyLine.length + 1;
+    let line = lineAt(start, section.end);
+    while (start < section.end && BLANK_OR_COMMENT.test(line)) {
+      start += line.length + 1;
+      line = lineAt(start, section.end);
+    }
+    const item = start < section.end ? /^( *)-(?:[ \t\r]|$)/.exec(line) : null;
     if (item) return { indentSeq: item[1]!.length > 0, eol };
   }
   return { indentSeq: true, eol };

@@ -151,7 +151,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
     }
     const entries = auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
-      cut: read.cut ?? undefined,
+      cut: read.cut,
       requote: state.assigned,
       onWarning: options.onWarning,
     });
@@ -174,15 +174,15 @@ export async function updateState(
   return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
-    const whole = partial === null ? readState(file, text) : null;
-    const disk = partial?.parsed ?? whole!.parsed;
+    const read = partial ?? readState(file, text);
+    const disk = read.parsed;
     const state = new ParacState(disk);
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
       minRevision: options.minRevision,
-      cut: partial?.cut ?? whole?.cut ?? undefined,
+      cut: read.cut,
       partial: partial !== null,
       requote: state.assigned,
       onWarning: options.onWarning,
@@ -259,8 +259,8 @@ type Requote = RewriteOptions['requote'];
 interface WriteOptions {
   /** The revision to write at least (see UpdateOptions). */
   minRevision?: number;
-  /** The read's cut: the changed top-level entries are spliced into the text one by one. */
-  cut?: TopLevelCut;
+  /** The read's cut: the changed top-level entries are spliced into the text one by one (none: the whole text is rewritten). */
+  cut?: TopLevelCut | null;
   /** Only some top-level entries were read (a `sections` update), not all of them. */
   partial?: boolean;
   requote?: Requote;
@@ -430,7 +430,7 @@ async function saveReconciled(
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
     const written = await writeState(root, file, lock, disk, merge.merged, entries, {
-      cut: cut ?? undefined,
+      cut,
       requote: state.assigned,
       onWarning,
     });
