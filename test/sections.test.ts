@@ -4,6 +4,7 @@ import { collectLeaves, seededRandom } from './support/random-edits.js';
 import { StateParseError } from '../src/errors.js';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
+import { withRevision } from '../src/state/revision.js';
 import { cutTopLevel, readWholeBySections, writeSections } from '../src/document/sections.js';
 import { updateState } from '../src/store/store.js';
 import { historyFiles, INVALID_HISTORY_PREFIX, readFixture, tempParacRoot } from './support/fixtures.js';
@@ -22,18 +23,7 @@ async function bothWays(text: string, keys: string[], mutate: (data: Record<stri
   const { data, revision } = parseStateText(text, 'f');
   const after = structuredClone(data);
   mutate(after);
-  const withRevision = Object.hasOwn(after, 'revision') ? { ...after, revision: revision + 1 } : insertRevision(after, revision + 1);
-  return [rewriteYaml(text, data, withRevision), partial];
-}
-
-/** `revision` placed where the store places a new one: after snapshot_date. */
-function insertRevision(data: Record<string, unknown>, revision: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    out[key] = value;
-    if (key === 'snapshot_date') out.revision = revision;
-  }
-  return out;
+  return [rewriteYaml(text, data, withRevision(after, revision + 1)), partial];
 }
 
 describe('cutTopLevel', () => {

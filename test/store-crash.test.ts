@@ -10,6 +10,7 @@ import { readAuditLog } from '../src/log/audit-log.js';
 import { scaledStateText } from '../bench/scaled-state.mjs';
 import { importBuilt } from './support/built.js';
 import { readFixture, tempParacRoot } from './support/fixtures.js';
+import { seededRandom } from './support/random-edits.js';
 
 const CHILD = join(import.meta.dirname, 'children', 'state-write-forever.mjs');
 const long = process.env.PARACLE_STRESS === 'long';
@@ -110,8 +111,7 @@ describe('store: writers killed with SIGKILL at random moments', () => {
     writeFileSync(file, scaledStateText(readFixture('current_state.yaml'), 10));
     const folder = dirname(file);
     const startRevision = parseStateText(readFileSync(file, 'utf8'), file).revision;
-    let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = seededRandom(7);
 
     // Aim the random kills over the first save and a little past it, wherever that falls on this
     // machine: learn how long a first save takes from a writer that is left to finish one.
