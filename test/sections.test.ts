@@ -109,6 +109,21 @@ describe('updateState with sections', () => {
     expect(readFileSync(stateFilePath(root), 'utf8')).toBe(before);
   });
 
+  it('refuses a file with indented content before the first key, naming the line, as a whole read does', async () => {
+    const root = tempParacRoot(null);
+    const text = '# head\n  stray: 1\nsnapshot_date: "2026-01-01"\nrevision: 3\n';
+    writeFileSync(stateFilePath(root), text);
+    let whole = '';
+    try {
+      parseStateText(text, stateFilePath(root));
+    } catch (error) {
+      whole = (error as Error).message;
+    }
+    expect(whole).toMatch(/current_state\.yaml:\d+:\d+: /);
+    await expect(updateState(root, (s) => s.setIn(['snapshot_date'], 'x'), { sections: ['snapshot_date'] })).rejects.toThrow(whole);
+    expect(readFileSync(stateFilePath(root), 'utf8')).toBe(text);
+  });
+
   it('still refuses a file with conflict markers, naming the line', async () => {
     const root = tempParacRoot(null);
     const text = 'snapshot_date: "2026-01-01"\n<<<<<<< HEAD\nrevision: 3\n=======\nrevision: 4\n>>>>>>> side\n';
