@@ -22,8 +22,18 @@ const common = {
   target: 'node20',
   logLevel: 'warning',
 };
+// The Redis client is loaded only when a URL is configured (src/engine/): the start-up bundles
+// require it from its own minified bundle beside them, so a hook or command without Redis reads
+// not one byte of it (docs/design.md, "The Redis client").
+const redisClientBundle = {
+  name: 'redis-client-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: '../redis-client/index.cjs', external: true }));
+  },
+};
 const startUpBundle = {
   ...common,
+  plugins: [redisClientBundle],
   // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
   // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
   // require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
@@ -34,7 +44,9 @@ const startUpBundle = {
 
 rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
+rmSync('dist/redis-client', { recursive: true, force: true });
 await Promise.all([
+  build({ ...common, entryPoints: ['@redis/client'], outfile: 'dist/redis-client/index.cjs', minify: true, legalComments: 'linked' }),
   build({ ...startUpBundle, entryPoints: ['src/cli/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
