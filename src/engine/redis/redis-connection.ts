@@ -10,7 +10,13 @@ import { EngineError } from '../../errors.js';
  */
 
 export const CONNECT_TIMEOUT_MS = 3000;
+/** How long a command may wait for its reply; PARACLE_REDIS_TIMEOUT_MS overrides it. */
 export const SOCKET_TIMEOUT_MS = 5000;
+
+function socketTimeoutMs(): number {
+  const value = Number(process.env.PARACLE_REDIS_TIMEOUT_MS);
+  return Number.isSafeInteger(value) && value >= 100 ? value : SOCKET_TIMEOUT_MS;
+}
 
 export interface RedisTarget {
   url: string;
@@ -101,20 +107,20 @@ export class RedisConnection {
     const text = String((error as Error)?.message ?? error);
     const code = (error as NodeJS.ErrnoException)?.code;
     const say = (message: string) => new EngineError('ENGINE_UNAVAILABLE', where, `Redis at ${where}: ${message}`, { cause: error });
-    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(text)) {
+    if (/WRONGPASS|NOAUTH|\bAUTH\b|invalid password|invalid username-password/i.test(text)) {
       return say(`refused the password (check the password in ${this.target.source})`);
     }
     if (/DB index is out of range/i.test(text)) return say(`has no such database (check the /db number in ${this.target.source})`);
     if (code === 'ECONNREFUSED') return say(`connection refused: is redis-server running there? (${this.target.source})`);
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return say(`unknown host (check ${this.target.source})`);
     if (/timeout/i.test(text) || (error as Error)?.name?.includes('Timeout')) {
-      return say(`no answer within ${SOCKET_TIMEOUT_MS / 1000} s: is it overloaded or unreachable? nothing was written`);
+      return say(`no answer within ${socketTimeoutMs() / 1000} s: is it overloaded or unreachable?`);
     }
-    if (/Protocol error|parser|unexpected|Invalid|HTTP/i.test(text)) {
+    if (/Protocol error|RESP type|parser|unexpected|Invalid|HTTP/i.test(text)) {
       return say(`does not speak the Redis protocol: is ${this.target.source} pointing at the right port?`);
     }
     if (error instanceof Error && /^[A-Z]+ /.test(text) && !code) return say(`replied with an error: ${text}`);
-    return say(`connection lost (${text}); nothing was written`);
+    return say(`connection lost (${text})`);
   }
 
   async #ready(): Promise<Client> {
@@ -145,8 +151,8 @@ export class RedisConnection {
       RESP: 2,
       disableOfflineQueue: true,
       socket: {
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        ...(withSocketTimeout ? { socketTimeout: SOCKET_TIMEOUT_MS } : {}),
+        connectTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeoutMs()),
+        ...(withSocketTimeout ? { socketTimeout: socketTimeoutMs() } : {}),
         reconnectStrategy: false,
       },
     }) as unknown as Client;
