@@ -29,9 +29,7 @@ export function register(program: Command): void {
         context.printJson(status);
         return;
       }
-      const lock = status.lock
-        ? `held by pid ${status.lock.holder?.pid ?? '?'} on ${status.lock.holder?.host ?? '?'} since ${status.lock.holder?.startedAt ?? '?'}, expires in ${(status.lock.ttlMs / 1000).toFixed(1)} s`
-        : 'free';
+      const { describeSharedLock } = await import('./lock-format.js');
       context.say(
         [
           `url        ${status.url}`,
@@ -39,7 +37,7 @@ export function register(program: Command): void {
           `reachable  yes`,
           `head       ${status.head ?? 'none (not seeded: paracle engine seed)'}`,
           `local      ${status.local ?? 'no state file'}${status.lag ? ` (${status.lag} behind; the next command catches up)` : ''}`,
-          `lock       ${lock}`,
+          `lock       ${describeSharedLock(status.lock)}`,
           `stored     ${status.storedRevisions} revisions${status.snapshot !== null ? ` after the snapshot of revision ${status.snapshot}` : ''}`,
         ].join('\n'),
       );

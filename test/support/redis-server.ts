@@ -122,17 +122,19 @@ export class FaultyProxy {
         client.destroy();
         upstream.destroy();
       };
+      let swallow = false;
       client.on('data', (chunk) => {
         upstream.write(chunk);
         if (this.mode === 'drop-after-request' && this.dropOn.test(chunk.toString('latin1'))) {
           this.drops += 1;
           this.mode = 'pass';
-          // Let Redis read and run it first, so only the reply is lost.
-          setTimeout(close, 50);
+          // Redis reads and runs it; its reply never reaches the client, whose connection is then cut.
+          swallow = true;
+          setTimeout(close, 100);
         }
       });
       upstream.on('data', (chunk) => {
-        if (this.mode !== 'stall') client.write(chunk);
+        if (this.mode !== 'stall' && !swallow) client.write(chunk);
       });
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);

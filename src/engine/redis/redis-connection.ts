@@ -116,7 +116,9 @@ export class RedisConnection {
     if (/timeout/i.test(text) || (error as Error)?.name?.includes('Timeout')) {
       return say(`no answer within ${socketTimeoutMs() / 1000} s: is it overloaded or unreachable?`);
     }
-    if (/Protocol error|RESP type|parser|unexpected|Invalid|HTTP/i.test(text)) {
+    if (/closed unexpectedly|ECONNRESET|EPIPE/i.test(text) || code === 'ECONNRESET' || code === 'EPIPE')
+      return say(`connection lost (${text})`);
+    if (/Protocol error|RESP type|parser|HTTP/i.test(text)) {
       return say(`does not speak the Redis protocol: is ${this.target.source} pointing at the right port?`);
     }
     if (error instanceof Error && /^[A-Z]+ /.test(text) && !code) return say(`replied with an error: ${text}`);
