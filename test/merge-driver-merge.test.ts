@@ -5,6 +5,7 @@ import { StateParseError } from '../src/errors.js';
 import { mergeStateTexts } from '../src/merge-driver/merge-state-texts.js';
 import { runMergeDriver } from '../src/merge-driver/run-merge-driver.js';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
+import { conflictBlocks as blocks, resolveConflicts as resolve } from './support/conflict-blocks.js';
 import { HISTORY, INVALID_HISTORY_PREFIX, historyFiles, readFixture, tempDir } from './support/fixtures.js';
 
 /**
@@ -24,31 +25,6 @@ function edit(text: string, mutate: (data: Record<string, any>) => void): string
 
 function data(text: string): Record<string, any> {
   return parseStateText(text, 'merged').data as Record<string, any>;
-}
-
-/** The file with every conflict block resolved to one side, as a person picking that side would. */
-function resolve(text: string, side: 'ours' | 'theirs'): string {
-  const out: string[] = [];
-  let state: 'common' | 'ours' | 'theirs' = 'common';
-  for (const line of text.split(/(?<=\n)/)) {
-    if (line.startsWith('<<<<<<< ')) state = 'ours';
-    else if (line === '=======\n' && state === 'ours') state = 'theirs';
-    else if (line.startsWith('>>>>>>> ')) state = 'common';
-    else if (state === 'common' || state === side) out.push(line);
-  }
-  return out.join('');
-}
-
-/** The lines between (and including) the markers of each block. */
-function blocks(text: string): string[][] {
-  const lines = text.split('\n');
-  const result: string[][] = [];
-  lines.forEach((line, i) => {
-    if (!line.startsWith('<<<<<<< ')) return;
-    const end = lines.findIndex((l, j) => j > i && l.startsWith('>>>>>>> '));
-    result.push(lines.slice(i, end + 1));
-  });
-  return result;
 }
 
 describe('mergeStateTexts: clean merges', () => {

@@ -18,6 +18,12 @@ import { markConflicts, type ConflictBlock } from './render-conflict-markers.js'
  *   `repository`, the hooks' snapshot of the checkout (see isCheckoutSnapshot), and
  *   `recent_changes`, which describes one commit (see recentChangesOfOneSide).
  *
+ * `virtualBase`: git is merging two merge bases of a criss-cross history into the one base the
+ * real merge is made against (see run-merge-driver.ts). That merge must yield a valid state, so
+ * where the two bases clash the value of their own common ancestor stays (what git does for a file
+ * it cannot merge by line in a virtual base): the sides then decide that key, and conflict there
+ * only if they disagree. No markers, and `revision` is the larger (a base, not a new state).
+ *
  * Rejects (StateParseError, RewriteError) when a side cannot be merged structurally; the driver
  * then falls back to git's line merge.
  */
@@ -30,6 +36,8 @@ export interface StateMergeInput {
   path?: string;
   /** Length of the conflict markers (git's %L, from the `conflict-marker-size` attribute). */
   markerSize?: number;
+  /** The two sides are merge bases being merged into a virtual one (criss-cross history). */
+  virtualBase?: boolean;
 }
 
 export interface StateMergeResult {
@@ -50,15 +58,23 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
   const layoutIsCurrent = changedLineCount(input.base, input.current) >= changedLineCount(input.base, input.other);
   const [layout, winner] = layoutIsCurrent ? [current, other] : [other, current];
   const [layoutLabel, winnerLabel] = layoutIsCurrent ? ['ours', 'theirs'] : ['theirs', 'ours'];
-  const merge = await reconcileStates(input.base, winner.text, layout.text, {
-    base: `${path} (merge base)`,
-    ours: `${path} (${winnerLabel})`,
-    theirs: `${path} (${layoutLabel})`,
-  });
-  const revision = Math.max(current.revision, other.revision) + 1;
+  const virtualBase = input.virtualBase ?? false;
+  const merge = await reconcileStates(
+    input.base,
+    winner.text,
+    layout.text,
+    {
+      base: `${path} (merge base)`,
+      ours: `${path} (${winnerLabel})`,
+      theirs: `${path} (${layoutLabel})`,
+    },
+    { clash: virtualBase ? 'base' : 'ours' },
+  );
+  const revision = Math.max(current.revision, other.revision) + (virtualBase ? 0 : 1);
   const revisions = { current: current.revision, other: other.revision, merged: revision };
   let merged = withRevision(merge.data, revision);
   let text = rewriteYaml(merge.text, merge.data, merged);
+  if (virtualBase) return { text, conflicts: [], revision: revisions };
   const sides = { layout: layout.data, winner: winner.data };
 
   const snapshot = merge.conflicts.filter((conflict) => isCheckoutSnapshot(conflict.path));
