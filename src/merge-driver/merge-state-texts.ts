@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { reconcileStates } from '../reconcile/reconcile-states.js';
 import { parseStateText, rewriteYaml } from '../document/document.js';
-import { locateConflict, withPutBackValues } from './conflict-location.js';
-import { markConflicts, type ConflictBlock } from './render-conflict-markers.js';
+import { formatMergePath, locateConflict, withPutBackValues, type LocatedConflict } from './conflict-location.js';
+import { keepEveryComment } from './entry-comments.js';
+import { markConflicts, splitLines, type ConflictBlock } from './render-conflict-markers.js';
 
 /**
  * The merge git asks the driver for: the common ancestor, the current branch's file (git's %A,
@@ -74,11 +75,11 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
   const revisions = { current: current.revision, other: other.revision, merged: revision };
   let merged = withRevision(merge.data, revision);
   let text = rewriteYaml(merge.text, merge.data, merged);
-  if (virtualBase) return { text, conflicts: [], revision: revisions };
   const sides = { layout: layout.data, winner: winner.data };
+  const baseData = input.base.trim() === '' ? {} : parseStateText(input.base, `${path} (merge base)`).data;
 
   const snapshot = merge.conflicts.filter((conflict) => isCheckoutSnapshot(conflict.path));
-  if (snapshot.length > 0 && layoutIsCurrent) {
+  if (snapshot.length > 0 && layoutIsCurrent && !virtualBase) {
     // The merged data holds the other branch's snapshot: put the current branch's back.
     const next = withPutBackValues(
       merged,
@@ -87,20 +88,51 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
     text = rewriteYaml(text, merged, next);
     merged = next;
   }
-  const recent = recentChangesOfOneSide(input.base, current.data, other.data);
-  if (recent.changed && !isDeepStrictEqual(merged[RECENT_CHANGES], recent.value)) {
+  const recent = recentChangesOfOneSide(baseData, current.data, other.data);
+  if (recent.changed && !virtualBase && !isDeepStrictEqual(merged[RECENT_CHANGES], recent.value)) {
     const next = withKey(merged, RECENT_CHANGES, recent.value);
     text = rewriteYaml(text, merged, next);
     merged = next;
   }
-  const conflicts = merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path) && conflict.path[0] !== RECENT_CHANGES);
-  if (conflicts.length === 0) return { text, conflicts: [], revision: revisions };
-
+  const conflicts = virtualBase
+    ? []
+    : merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path) && conflict.path[0] !== RECENT_CHANGES);
   const located = conflicts.map((conflict) => locateConflict(conflict, { ...sides, merged }));
-  const marked = markConflicts(text, merged, located, {
-    mergedHolds: layoutIsCurrent ? 'other' : 'current',
-    markerSize: input.markerSize,
+
+  // The merged data holds the winner's values at the conflicts; with the layout side's put back, the layout's.
+  const layoutValues = withPutBackValues(merged, located);
+  const comments = keepEveryComment({
+    base: input.base,
+    current: input.current,
+    other: input.other,
+    merged: { text, data: merged },
+    baseData,
+    sides: {
+      current: { data: current.data, values: layoutIsCurrent ? layoutValues : merged },
+      other: { data: other.data, values: layoutIsCurrent ? merged : layoutValues },
+    },
+    layout: layoutIsCurrent ? 'current' : 'other',
+    clash: virtualBase ? 'base' : 'conflict',
   });
+  if (comments !== null) text = comments.text;
+  const commentConflicts = comments?.conflicts ?? [];
+  if (located.length === 0 && commentConflicts.length === 0) return { text, conflicts: [], revision: revisions };
+
+  // A value conflict inside an entry whose comments clash is shown by that entry's block.
+  const inEntryBlock = (conflict: LocatedConflict) => commentConflicts.some((c) => c.entry === conflict.path[0]);
+  const entryBlocks = commentConflicts.map((conflict) => ({
+    start: conflict.start,
+    end: conflict.end,
+    keys: [conflict.label, ...located.filter((c) => c.path[0] === conflict.entry).map((c) => formatMergePath(c.reported))],
+    ours: splitLines(conflict.ours),
+    theirs: splitLines(conflict.theirs),
+  }));
+  const marked = markConflicts(
+    text,
+    merged,
+    located.filter((conflict) => !inEntryBlock(conflict)),
+    { mergedHolds: layoutIsCurrent ? 'other' : 'current', markerSize: input.markerSize, entryBlocks },
+  );
   return { text: marked.text, conflicts: marked.blocks, revision: revisions };
 }
 
@@ -124,16 +156,10 @@ const RECENT_CHANGES = 'recent_changes';
  * changed it (the merge has nothing to decide).
  */
 function recentChangesOfOneSide(
-  baseText: string,
+  base: Record<string, unknown>,
   current: Record<string, unknown>,
   other: Record<string, unknown>,
 ): { changed: boolean; value: unknown } {
-  let base: Record<string, unknown> = {};
-  try {
-    base = parseStateText(baseText, 'base').data;
-  } catch {
-    // No usable base (the file is new on both sides, or the base is broken): compare with nothing.
-  }
   const otherChanged = !isDeepStrictEqual(base[RECENT_CHANGES], other[RECENT_CHANGES]);
   const currentChanged = !isDeepStrictEqual(base[RECENT_CHANGES], current[RECENT_CHANGES]);
   if (otherChanged) return { changed: true, value: other[RECENT_CHANGES] };
