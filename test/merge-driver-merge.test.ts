@@ -312,22 +312,26 @@ describe('mergeStateTexts: comments', () => {
     }
   });
 
-  it('the same comment added on both sides is kept once; a comment added at the end of the file is kept', async () => {
-    const a = `${commentAbove(
-      edit(REAL, (d) => void (d.version = '2.0')),
-      'blockers',
-      '# see the tracker',
-    )}# end of state\n`;
-    const b = commentAbove(
-      edit(REAL, (d) => void d.next_actions.push('x')),
+  it('the same comment added on both sides is kept once; a comment the smaller side added at the end of the file is kept', async () => {
+    const large = commentAbove(
+      edit(REAL, (d) => {
+        d.version = '2.0';
+        d.next_actions.push('x', 'y', 'z');
+      }),
       'blockers',
       '# see the tracker',
     );
-    const result = await mergeStateTexts({ base: REAL, current: b, other: a });
-    expect(result.conflicts).toEqual([]);
-    expect(result.text.split('# see the tracker')).toHaveLength(2);
-    expect(result.text.endsWith('# end of state\n')).toBe(true);
-    expect(data(result.text)).toMatchObject({ version: '2.0' });
+    const small = `${commentAbove(REAL, 'blockers', '# see the tracker')}# end of state\n`;
+    for (const [current, other] of [
+      [large, small],
+      [small, large],
+    ] as const) {
+      const result = await mergeStateTexts({ base: REAL, current, other });
+      expect(result.conflicts).toEqual([]);
+      expect(result.text.split('# see the tracker')).toHaveLength(2);
+      expect(result.text.endsWith('# end of state\n')).toBe(true);
+      expect(data(result.text)).toMatchObject({ version: '2.0' });
+    }
   });
 
   it('both sides wrote a different comment above the same key: a conflict around that entry, either side resolves it', async () => {

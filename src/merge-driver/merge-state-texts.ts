@@ -11,7 +11,8 @@ import { markConflicts, splitLines, type ConflictBlock } from './render-conflict
  *
  * - Both sides' changes are merged by `reconcileStates` (disjoint changes kept, list additions
  *   unioned, removals honoured, `snapshot_date` the later). The changes of the side that changed
- *   less are applied onto the text of the side that changed more, so its comments and layout stay.
+ *   less are applied onto the text of the side that changed more, so its layout stays; then every
+ *   comment either side added is put back next to its key (entry-comments.ts).
  * - `revision` is max(current, other) + 1: the merge is a new state, above everything either side
  *   has seen, so a revision number never repeats across branches.
  * - A value both sides changed differently is a true conflict: it is written as git-style
