@@ -127,4 +127,25 @@ describe('two merge bases that disagree on a key', GIT_TIMEOUT, () => {
     expect(resolved.next_actions.at(-1)).toBe('from b');
     expect(resolved.revision).toBe(Math.max(ours.revision, theirs.revision) + 1);
   });
+
+  it('`paracle remerge` of such a merge made without the driver merges against the same virtual base: the conflict is found', async () => {
+    const repo = await crissCross({ a2: 'ours', b2: 'ours' });
+    await repo.git(['config', '--remove-section', 'merge.paracle-state']);
+    const merge = await repo.user(['merge', '--no-edit', 'b'], { env: NO_HOOKS });
+    expect(merge.exitCode).toBe(1);
+    // Committed as someone would who kept their own side of the file.
+    await repo.git(['checkout', '--ours', '--', STATE_REL]);
+    await commitAll(repo, 'merge b');
+
+    // Against either merge base alone, one side would look unchanged at progress and the other win silently.
+    const remerge = await repo.paracle(['remerge']);
+    expect(remerge.exitCode, remerge.stderr).toBe(4);
+    expect(remerge.stderr).toContain('changed current_phase.progress differently');
+    const text = repo.read(STATE_REL);
+    expect(text.match(/^<{7}/gm)).toHaveLength(1);
+    const resolved = state(resolveConflicts(text, 'ours'));
+    expect(resolved.current_phase.progress).toBe('40%');
+    expect(resolved.blockers.map((b: Data) => b.description)).toEqual(['from a']);
+    expect(resolved.next_actions.at(-1)).toBe('from b');
+  });
 });

@@ -73,9 +73,10 @@ export function keepEveryComment(input: EntryCommentInput): EntryCommentMerge | 
     const text = entries.get(name)!;
     if (name === HEADER || name === FOOTER) return text;
     if (!Object.hasOwn(after, name)) return '';
-    const rewritten = rewriteYaml(text, { [name]: before[name] }, { [name]: after[name] }, { style });
-    return rewritten.endsWith('\n') ? rewritten : `${rewritten}\n`;
+    return rewriteYaml(text, { [name]: before[name] }, { [name]: after[name] }, { style });
   };
+  // An entry taken from a side where it ended the file may lack the line break the merged text has there.
+  const inPlaceOf = (mergedText: string, entry: string) => (mergedText.endsWith('\n') && !entry.endsWith('\n') ? `${entry}\n` : entry);
 
   const conflicts: EntryConflict[] = [];
   let text = '';
@@ -88,7 +89,7 @@ export function keepEveryComment(input: EntryCommentInput): EntryCommentMerge | 
     let next = mergedText;
     if (oursChanged && theirsChanged && !isDeepStrictEqual(co, ct)) {
       if (input.clash === 'base') {
-        if (b !== undefined) next = render(base, name, input.baseData, input.merged.data);
+        if (b !== undefined) next = inPlaceOf(mergedText, render(base, name, input.baseData, input.merged.data));
       } else {
         const ours = o === undefined ? '' : render(current, name, input.sides.current.data, input.sides.current.values);
         const theirs = t === undefined ? '' : render(other, name, input.sides.other.data, input.sides.other.values);
@@ -100,7 +101,7 @@ export function keepEveryComment(input: EntryCommentInput): EntryCommentMerge | 
       const source = oursChanged ? 'current' : 'other';
       const entries = oursChanged ? current : other;
       if (source !== input.layout && entries.has(name)) {
-        next = render(entries, name, input.sides[source].data, input.merged.data);
+        next = inPlaceOf(mergedText, render(entries, name, input.sides[source].data, input.merged.data));
       }
     }
     text += next;
