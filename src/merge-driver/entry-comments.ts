@@ -20,8 +20,8 @@ import { cutTopLevel, wholeStyle } from '../document/sections.js';
  */
 
 /** The lines before the first key, and the comments after the last entry (no key starts with a space). */
-export const HEADER = ' top';
-export const FOOTER = ' end';
+const HEADER = ' top';
+const FOOTER = ' end';
 
 export interface EntryConflict {
   /** The top-level key, or HEADER / FOOTER. */
