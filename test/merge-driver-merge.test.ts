@@ -395,6 +395,36 @@ describe('mergeStateTexts: comments', () => {
   });
 });
 
+describe('mergeStateTexts: a virtual merge base (two merge bases merged, criss-cross history)', () => {
+  it('where the bases clash (a value, comments) their own ancestor’s stays; no markers; the rest merged; revision the larger', async () => {
+    const a = edit(REAL, (d) => {
+      d.revision = 12;
+      d.current_phase.progress = '40%';
+      d.next_actions.push('from a');
+    }).replace('\nblockers: []\n', '\n# a: ask legal\nblockers: []\n');
+    const b = edit(REAL, (d) => {
+      d.revision = 13;
+      d.current_phase.progress = '60%';
+      d.metrics.from_b = 1;
+    }).replace('\nblockers: []\n', '\n# b: nothing blocks us\nblockers: []\n');
+    for (const [current, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const result = await mergeStateTexts({ base: REAL, current, other, virtualBase: true });
+      expect(result.conflicts).toEqual([]);
+      expect(result.text).not.toMatch(/^<{7}/m);
+      expect(result.text).not.toContain('# a: ask legal');
+      expect(result.text).not.toContain('# b: nothing blocks us');
+      const merged = data(result.text);
+      expect(merged.current_phase.progress).toBe(data(REAL).current_phase.progress);
+      expect(merged.next_actions.at(-1)).toBe('from a');
+      expect(merged.metrics.from_b).toBe(1);
+      expect(merged.revision).toBe(13);
+    }
+  });
+});
+
 describe('mergeStateTexts: input that cannot be merged key by key', () => {
   it('a side that is not valid YAML (the real history has one) is refused with its position', async () => {
     const invalid = readFileSync(join(HISTORY, '05-2026-01-05-6243e89.yaml'), 'utf8');
