@@ -31,9 +31,13 @@ async function freePort() {
 
 async function startRedis(dir) {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let i = 0; i < 200; i += 1) {
     if (spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return { port, child };
     await new Promise((ok) => setTimeout(ok, 50));
@@ -83,7 +87,9 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     const shared = hosts(realStatePath, 1);
     cleanup.push(local.base, shared.base);
     const env = { PARACLE_REDIS_URL: url, PARACLE_REDIS_PREFIX: 'bench-one' };
-    await withEnv(env, () => run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', shared.list[0], 'engine', 'seed'], { env: process.env }));
+    await withEnv(env, () =>
+      run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', shared.list[0], 'engine', 'seed'], { env: process.env }),
+    );
     const fileTimes = [];
     const redisTimes = [];
     for (let i = 0; i < saves + 5; i += 1) {
@@ -100,7 +106,11 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     }
     const [f, r] = [median(fileTimes), median(redisTimes)];
     rows.push({ measure: `one writer, update on the real file, file engine (median of ${saves})`, value: `${f.toFixed(2)} ms` });
-    rows.push({ measure: 'the same through Redis on loopback (median)', value: `${r.toFixed(2)} ms`, note: `${(r / f).toFixed(2)}× the file engine (target ≤ 1.5×)` });
+    rows.push({
+      measure: 'the same through Redis on loopback (median)',
+      value: `${r.toFixed(2)} ms`,
+      note: `${(r / f).toFixed(2)}× the file engine (target ≤ 1.5×)`,
+    });
 
     // 2. 3 hosts × 4 writers through Redis, and the same 12 writers on one host with the file lock alone.
     const per = quick ? 10 : 25;
@@ -108,7 +118,11 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     const race = async (roots, extraEnv) => {
       const start = nowMs();
       await Promise.all(
-        roots.flatMap((root, h) => [0, 1, 2, 3].map((p) => run(process.execPath, [writer, root, `h${h}p${p}`, String(per)], { env: { ...process.env, ...extraEnv } }))),
+        roots.flatMap((root, h) =>
+          [0, 1, 2, 3].map((p) =>
+            run(process.execPath, [writer, root, `h${h}p${p}`, String(per)], { env: { ...process.env, ...extraEnv } }),
+          ),
+        ),
       );
       return (roots.length * 4 * per) / ((nowMs() - start) / 1000);
     };
@@ -116,7 +130,9 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     const one = hosts(realStatePath, 1);
     cleanup.push(three.base, one.base);
     const raceEnv = { PARACLE_REDIS_URL: url, PARACLE_REDIS_PREFIX: 'bench-race' };
-    await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', three.list[0], 'engine', 'seed'], { env: { ...process.env, ...raceEnv } });
+    await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', three.list[0], 'engine', 'seed'], {
+      env: { ...process.env, ...raceEnv },
+    });
     const viaRedis = await race(three.list, raceEnv);
     const fileOnly = await race([one.list[0], one.list[0], one.list[0]], {});
     rows.push({ measure: `3 hosts × 4 writers × ${per} updates through Redis`, value: `${viaRedis.toFixed(1)} updates/s` });
@@ -132,13 +148,21 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     const cuEnv = { PARACLE_REDIS_URL: url, PARACLE_REDIS_PREFIX: 'bench-catch-up' };
     const revisions = 1000;
     await withEnv(cuEnv, async () => {
-      await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', catchUp.list[0], 'engine', 'seed'], { env: process.env });
+      await run(process.execPath, [join(projectRoot, 'dist', 'cli', 'bin.js'), '--root', catchUp.list[0], 'engine', 'seed'], {
+        env: process.env,
+      });
       for (let i = 0; i < revisions; i += 1) await lib.updateState(catchUp.list[0], (s) => s.addCompleted(`item-${i}`));
       const start = nowMs();
       await engineLib.catchUpWithEngine(catchUp.list[1], 60);
       const took = nowMs() - start;
-      const same = readFileSync(join(catchUp.list[0], 'memory/context/current_state.yaml'), 'utf8') === readFileSync(join(catchUp.list[1], 'memory/context/current_state.yaml'), 'utf8');
-      rows.push({ measure: `catch-up of ${revisions} revisions on a host that was offline`, value: `${took.toFixed(0)} ms`, note: `target ≤ 1 s; files identical: ${same}` });
+      const same =
+        readFileSync(join(catchUp.list[0], 'memory/context/current_state.yaml'), 'utf8') ===
+        readFileSync(join(catchUp.list[1], 'memory/context/current_state.yaml'), 'utf8');
+      rows.push({
+        measure: `catch-up of ${revisions} revisions on a host that was offline`,
+        value: `${took.toFixed(0)} ms`,
+        note: `target ≤ 1 s; files identical: ${same}`,
+      });
     });
 
     // 4. Start-up: `paracle status` and `paracle session end` with the engine off and on, interleaved.
@@ -173,10 +197,26 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     }
     const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
     rows.push({ measure: 'node -e 0, interleaved (median)', value: `${m.node.toFixed(1)} ms` });
-    rows.push({ measure: 'paracle status, engine off', value: `${m.statusOff.toFixed(1)} ms`, note: `${(m.statusOff / m.node).toFixed(2)}× node start-up` });
-    rows.push({ measure: 'paracle status, engine on', value: `${m.statusOn.toFixed(1)} ms`, note: `${(m.statusOn / m.statusOff).toFixed(2)}× engine off (target ≤ 1.3×)` });
-    rows.push({ measure: 'paracle session end, engine off', value: `${m.endOff.toFixed(1)} ms`, note: `${(m.endOff / m.node).toFixed(2)}× node start-up` });
-    rows.push({ measure: 'paracle session end, engine on', value: `${m.endOn.toFixed(1)} ms`, note: `${(m.endOn / m.endOff).toFixed(2)}× engine off (target ≤ 1.3×)` });
+    rows.push({
+      measure: 'paracle status, engine off',
+      value: `${m.statusOff.toFixed(1)} ms`,
+      note: `${(m.statusOff / m.node).toFixed(2)}× node start-up`,
+    });
+    rows.push({
+      measure: 'paracle status, engine on',
+      value: `${m.statusOn.toFixed(1)} ms`,
+      note: `${(m.statusOn / m.statusOff).toFixed(2)}× engine off (target ≤ 1.3×)`,
+    });
+    rows.push({
+      measure: 'paracle session end, engine off',
+      value: `${m.endOff.toFixed(1)} ms`,
+      note: `${(m.endOff / m.node).toFixed(2)}× node start-up`,
+    });
+    rows.push({
+      measure: 'paracle session end, engine on',
+      value: `${m.endOn.toFixed(1)} ms`,
+      note: `${(m.endOn / m.endOff).toFixed(2)}× engine off (target ≤ 1.3×)`,
+    });
     await engineLib.closeStateEngines();
   } finally {
     redis.child.kill('SIGKILL');
@@ -189,7 +229,13 @@ export { measure as run };
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const projectRoot = resolve(here, '..', '..');
-  const rows = await measure({ projectRoot, realStatePath: join(projectRoot, 'test/fixtures/paracle/current_state.yaml'), quick: process.argv.includes('--quick') });
-  process.stdout.write(`| measure | value | note |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.measure} | ${r.value} | ${r.note ?? ''} |`).join('\n')}\n`);
+  const rows = await measure({
+    projectRoot,
+    realStatePath: join(projectRoot, 'test/fixtures/paracle/current_state.yaml'),
+    quick: process.argv.includes('--quick'),
+  });
+  process.stdout.write(
+    `| measure | value | note |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.measure} | ${r.value} | ${r.note ?? ''} |`).join('\n')}\n`,
+  );
   process.exit(0);
 }
