@@ -3,7 +3,7 @@
 // own redis-server (AOF, fsync always) on a free loopback port; skipped with one line without one.
 // Alone: `npm run build && node bench/sections/redis-engine.mjs [--quick]`.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
