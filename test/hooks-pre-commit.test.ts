@@ -226,6 +226,37 @@ describe('pre-commit, end to end', () => {
     expect((await repo.paracle(['replay', '--check'])).exitCode).toBe(0);
   });
 
+  it('--amend -a and --amend <paths> (git commits another index): the same, from the index being committed', async () => {
+    const repo = await committedRepo();
+    repo.write('packages/a.py', 'a\n');
+    await repo.git(['add', 'packages/a.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'a'])).exitCode).toBe(0);
+    const parent = (await committedState(repo, 'HEAD^')).revision;
+
+    repo.write('packages/a.py', 'a, amended\n');
+    const all = await repo.user(['commit', '-q', '-a', '--amend', '--no-edit']);
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect((await committedState(repo)).revision).toBe(parent + 1);
+    expect((await committedState(repo)).recent_changes).toEqual([{ area: 'packages', count: 1, files: ['packages/a.py'] }]);
+
+    repo.write('docs/b.md', '# b\n');
+    await repo.git(['add', 'docs/b.md']);
+    repo.write('docs/b.md', '# b, as committed\n');
+    // Staged, but not among the paths committed: not in this commit, so not in its recent_changes.
+    repo.write('examples/x.py', 'x\n');
+    await repo.git(['add', 'examples/x.py']);
+    const paths = await repo.user(['commit', '-q', '--amend', '--no-edit', '--', 'docs/b.md']);
+    expect(paths.exitCode, paths.stderr).toBe(0);
+    const state = await committedState(repo);
+    expect(state.revision).toBe(parent + 1);
+    expect(state.recent_changes).toEqual([
+      { area: 'packages', count: 1, files: ['packages/a.py'] },
+      { area: 'docs', count: 1, files: ['docs/b.md'] },
+    ]);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('A  examples/x.py\n');
+    expect((await repo.paracle(['replay', '--check'])).exitCode).toBe(0);
+  });
+
   it('--amend of a commit made without the hooks: raised once, above its parent, for the whole commit', async () => {
     const repo = await committedRepo();
     repo.write('packages/a.py', 'a\n');
