@@ -246,6 +246,23 @@ describe('a project that tracks its audit log', GIT_TIMEOUT, () => {
       { file: LOG_REL, line: 1, message: expect.stringMatching(/^line 1 of the audit log at .* was edited/) },
     ]);
   });
+
+  it('an amended commit verifies against its parent: one revision above it, the log holding both of its entries', async () => {
+    const repo = await committedRepo();
+    await repo.git(['add', '-f', '--', LOG_REL]);
+    expect((await repo.user(['commit', '-q', '-m', 'track the log'], { env: NO_HOOKS })).exitCode).toBe(0);
+    const base = await repo.head();
+    await commitFile(repo, 'packages/a.py');
+    repo.write('docs/b.md', 'b\n');
+    await repo.git(['add', 'docs/b.md']);
+    const amend = await repo.user(['commit', '-q', '--amend', '--no-edit']);
+    expect(amend.exitCode, amend.stderr).toBe(0);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
+    expect(revisionOf(await repo.show(`HEAD:${STATE_REL}`))).toBe(revisionOf(await repo.show(`${base}:${STATE_REL}`)) + 1);
+    const ok = await verify(repo, base);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/audit log \d+ lines, append-only \(2 new\)/);
+  });
 });
 
 describe('the walk over the branch, pure', () => {
