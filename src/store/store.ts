@@ -308,7 +308,9 @@ async function writeState(
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
   const next = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
-  const replaced = options.replacesRevision;
+  const engine = await stateEngineFor(root);
+  // A shared engine's revisions only grow (another host may have the replaced one): there an amend takes the next.
+  const replaced = engine === null ? options.replacesRevision : undefined;
   const revision = replaced === disk.revision && tail.highWater <= replaced ? replaced : next;
   const partial = options.partial === true;
   const trail = await planTrail(root, file, disk, tail, partial, revision);
@@ -325,7 +327,7 @@ async function writeState(
   const log = formatStateChanges([...trail.anchors, ...saved]);
   await removeOrphanedTempFiles(file);
   // With a shared engine the write lands there first, fenced by its revision; nothing local is written if it is refused.
-  await (await stateEngineFor(root))?.commit(root, { previousText: disk.text, text, revision, log });
+  await engine?.commit(root, { previousText: disk.text, text, revision, log });
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
   await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
