@@ -401,6 +401,22 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
     expect((await a.git(['status', '--porcelain'])).stdout).toBe('A  packages/core/more.py\n');
   }, 60_000);
 
+  it('git commit --amend with the engine on: the shared revisions only grow, so the amended commit takes the next one', async () => {
+    const env = { PARACLE_REDIS_URL: server.url, PARACLE_REDIS_PREFIX: `amend-${process.pid}` };
+    const a = await makeTestRepo({ committed: true });
+    await ok(a.paracle(['engine', 'seed'], { env }));
+    a.write('packages/a.py', 'a\n');
+    await a.git(['add', '-A']);
+    expect((await a.user(['commit', '-q', '-m', 'a'], { env })).exitCode).toBe(0);
+    const first = JSON.parse((await ok(a.paracle(['status', '--json'], { env }))).stdout).revision as number;
+    a.write('docs/b.md', 'b\n');
+    await a.git(['add', '-A']);
+    const amend = await a.user(['commit', '-q', '--amend', '--no-edit'], { env });
+    expect(amend.exitCode, amend.stderr).toBe(0);
+    expect((await a.show(`HEAD:${STATE_REL}`)) ?? '').toContain(`revision: ${first + 1}`);
+    expect((await a.git(['status', '--porcelain'])).stdout).toBe('');
+  }, 60_000);
+
   it('without a URL no Redis client is loaded, for commands and hooks alike', async () => {
     const world = await makeWorld(1);
     const host = world.hosts[0]!;

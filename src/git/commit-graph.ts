@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { readTextIfExists } from '../fs/read-text.js';
 import { runGit, type HookEnvironment } from './run-git.js';
 
 /**
@@ -51,6 +53,16 @@ export async function listCommitsSince(cwd: string, env: HookEnvironment, base: 
     records.push({ commit, parents: parents ? parents.split(' ') : [], message: message ?? '' });
   }
   return records;
+}
+
+/**
+ * The commits of a shallow clone whose parents were not fetched (`--depth`, `fetch-depth: 1`): git
+ * shows them without parents, like a root commit. Empty in a full clone.
+ */
+export async function readShallowCommits(cwd: string, env: HookEnvironment): Promise<Set<string>> {
+  const { stdout } = await runGit(['rev-parse', '--git-path', 'shallow'], { cwd, env });
+  const text = await readTextIfExists(resolve(cwd, stdout.trim()));
+  return new Set((text ?? '').split('\n').filter((line) => line !== ''));
 }
 
 /**
