@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { hooksConfigPath, parseHooksConfig, DEFAULT_HOOKS_CONFIG } from '../config/hooks-config.js';
+import { parseYamlConfig } from '../config/yaml-config-text.js';
 import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
 import { readIndexEntries } from '../git/index-files.js';
@@ -10,6 +12,7 @@ import { type HookName, renderHookBlock, shellQuote, upsertBlock } from './hook-
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
+import { stagedPathspecs, type StagedPathCheck } from './staged-path-check.js';
 
 /**
  * `paracle install`, run in a project that has paracle-hooks as a devDependency:
@@ -235,6 +238,7 @@ async function writeHookScripts(
   const root = paracRootOption(layout.topLevel, packageDir, notes);
   await mkdir(huskyDir, { recursive: true });
   const toolkitDir = join(layout.topLevel, toolkit.fromTop);
+  const stagedCheck = readStagedCheck(layout, packageDir, toolkit);
   for (const hook of HUSKY_SCRIPTS) {
     const file = join(huskyDir, hook);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
@@ -244,6 +248,7 @@ async function writeHookScripts(
       toolkitFromTop: toolkit.fromTop,
       huskyFromTop: toPosix(relative(layout.topLevel, huskyDir)),
       root,
+      stagedCheck,
     });
     const next = upsertBlock(existing, block);
     if (next === existing) continue;
@@ -257,6 +262,51 @@ async function writeHookScripts(
         : `${name}: ${existing.includes('# >>> paracle-hooks') ? `updated (${does})` : `added (existing content kept; ${does})`}`,
     );
   }
+}
+
+/** hooks.yaml bigger than this is not copied into the hook script: such a project runs node on every commit. */
+const MAX_CONFIG_IN_HOOK = 16 * 1024;
+
+/**
+ * What the pre-commit block's shell check needs (staged-path-check.ts), or null when anything is
+ * uncertain, and every commit then starts node as before: no .parac/ inside the repository, a
+ * symlink on the way to the state file (node would name it by another path), a hooks.yaml that is
+ * not a valid config file, an area glob with no git form.
+ */
+function readStagedCheck(layout: RepoLayout, packageDir: string, toolkit: InstalledToolkit): StagedPathCheck | null {
+  const paracRoot = findParacRoot(packageDir);
+  if (paracRoot === null) return null;
+  const paracFromTop = relative(layout.topLevel, paracRoot);
+  if (paracFromTop.startsWith('..') || isAbsolute(paracFromTop)) return null;
+  const realTop = realpathSync(layout.topLevel);
+  for (const below of ['', 'memory', join('memory', 'context')]) {
+    const lexical = join(realTop, paracFromTop, below);
+    if ((below === '' || existsSync(lexical)) && realpathSync(lexical) !== lexical) return null;
+  }
+  const configFile = hooksConfigPath(paracRoot);
+  const stat = statSync(configFile, { throwIfNoEntry: false });
+  let configText: string | null = null;
+  let areas = DEFAULT_HOOKS_CONFIG.areas;
+  if (stat !== undefined) {
+    if (!stat.isFile() || stat.size > MAX_CONFIG_IN_HOOK) return null;
+    const bytes = readFileSync(configFile);
+    // A NUL cannot be written into a shell word, and the hook's read loop would not see it.
+    if (bytes.includes(0)) return null;
+    configText = bytes.toString('utf8');
+    try {
+      areas = parseHooksConfig(parseYamlConfig(configText, configFile), configFile).areas;
+    } catch {
+      return null; // the hook's node reports it, on every commit
+    }
+  }
+  const versionLine = readFileSync(join(toolkit.dir, 'package.json'), 'utf8')
+    .split('\n')
+    .slice(0, -1)
+    .find((line) => line.includes('"version"'));
+  if (versionLine === undefined) return null;
+  const project = toPosix(dirname(paracFromTop));
+  const pathspecs = stagedPathspecs(areas, project === '.' ? '' : project);
+  return pathspecs === null ? null : { pathspecs, paracFromTop: toPosix(paracFromTop), configText, versionLine };
 }
 
 /** `--root` for the hook line when the project's .parac/ is below the repository top. */
