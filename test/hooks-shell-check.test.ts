@@ -1,12 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
+import { HUSKY_WRAPPER } from '../src/hooks-install/hook-script.js';
 import { globPatterns, stagedPathspecs } from '../src/hooks-install/staged-path-check.js';
 import { DEFAULT_AREAS } from '../src/tasks/changes-by-area.js';
 import { matcherFor } from '../src/tasks/path-glob.js';
 import { tempDir } from './support/fixtures.js';
-import { PROJECT_ROOT, STATE_REL, gitSync, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
+import { PROJECT_ROOT, STATE_REL, gitSync, makeTestRepo, runNode, type RunResult, type TestRepo } from './support/git-repo.js';
 
 /**
  * The pre-commit hook's shell check (docs/hooks.md): a commit that stages nothing where pre-commit
@@ -19,11 +21,12 @@ interface ObservedRepo extends TestRepo {
   observed(args: readonly string[], env?: Record<string, string>): Promise<RunResult & { hookNodeStarts: number }>;
 }
 
-function nodeObserver(): { path: string; starts: () => string[] } {
-  const bin = tempDir('paracle-node-observer-');
+/** A PATH whose `node` (or another program) writes its arguments to a file, then runs the real one. */
+function nodeObserver(program = 'node', real = process.execPath): { path: string; starts: () => string[] } {
+  const bin = tempDir('paracle-observer-');
   const log = join(bin, 'started.log');
-  writeFileSync(join(bin, 'node'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`);
-  chmodSync(join(bin, 'node'), 0o755);
+  writeFileSync(join(bin, program), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`);
+  chmodSync(join(bin, program), 0o755);
   return {
     path: `${bin}${delimiter}${process.env.PATH}`,
     starts: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
@@ -125,6 +128,40 @@ describe('the pre-commit shell check', () => {
     expect((await repo.observed(['commit', '-q', '-m', 'script again'])).hookNodeStarts).toBe(1);
     // Only what the test itself left uncommitted.
     expect(await porcelain(repo)).toBe(' M .husky/pre-commit\n?? .parac/config/\n');
+  });
+
+  it("git's pathspec switches do not turn the check's globs into literal paths", async () => {
+    const repo = await observedRepo();
+    // `git --literal-pathspecs` exports GIT_LITERAL_PATHSPECS=1 to the hooks it runs.
+    for (const [args, env] of [
+      [['--literal-pathspecs'], {}],
+      [[], { GIT_NOGLOB_PATHSPECS: '1' }],
+      [[], { GIT_ICASE_PATHSPECS: '1' }],
+    ] as const) {
+      repo.write('packages/core/app.py', `print(${JSON.stringify(env)})\n`);
+      await repo.git(['add', '-A']);
+      // Whether node's own git calls then succeed is node's business; the check must not skip it.
+      const result = await repo.observed([...args, 'commit', '-q', '-m', 'switches'], env);
+      expect(result.hookNodeStarts, JSON.stringify([args, env])).toBe(1);
+    }
+  });
+
+  it('a .parac/ replaced by a symlink after install starts node (its files have other names in the index)', async () => {
+    const repo = await observedRepo();
+    mkdirSync(join(repo.dir, 'shared'));
+    renameSync(join(repo.dir, '.parac'), join(repo.dir, 'shared', 'parac'));
+    symlinkSync(join('shared', 'parac'), join(repo.dir, '.parac'), 'dir');
+    await repo.git(['add', '-A']);
+    expect((await repo.observed(['commit', '-q', '-m', 'state moved'])).exitCode).toBe(0);
+    const head = await repo.head();
+    // Conflict markers staged under the real name: refused by node, as before.
+    const real = 'shared/parac/memory/context/current_state.yaml';
+    repo.write(real, `<<<<<<< ours\n${repo.read(real)}=======\nrevision: 1\n>>>>>>> theirs\n`);
+    await repo.git(['add', '--', real]);
+    const result = await repo.observed(['commit', '-q', '-m', 'markers']);
+    expect(result.hookNodeStarts).toBe(1);
+    expect(result.exitCode).not.toBe(0);
+    expect(await repo.head()).toBe(head);
   });
 
   it('another toolkit version than install saw starts node', async () => {
@@ -240,6 +277,41 @@ describe('the pre-commit shell check', () => {
     repo.write('README.md', 'x\n');
     await repo.git(['add', '--', 'README.md']);
     expect((await repo.observed(['commit', '-q', '-m', 'readme'])).hookNodeStarts).toBe(1);
+  });
+});
+
+describe("husky's wrappers", () => {
+  const basenamePath = execFileSync('sh', ['-c', 'command -v basename'], { encoding: 'utf8' }).trim();
+
+  it('a hook with no script exits before husky starts a process; a script added later runs at once', async () => {
+    const repo = await makeTestRepo({ committed: true });
+    expect(readFileSync(join(repo.dir, '.husky/_/commit-msg'), 'utf8')).not.toBe(HUSKY_WRAPPER);
+    // husky's runner `h` runs `basename` once per hook it gets to: with the quick wrappers, only for pre-commit.
+    const observer = nodeObserver('basename', basenamePath);
+    const commit = async (message: string) => {
+      repo.write('README.md', `${message}\n`);
+      await repo.git(['add', '--', 'README.md']);
+      const before = observer.starts().length;
+      const result = await repo.user(['commit', '-q', '-m', message], { env: { PATH: observer.path } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      return observer.starts().length - before;
+    };
+    expect(await commit('quick')).toBe(1);
+    const marker = join(tempDir('paracle-marker-'), 'commit-msg-ran');
+    repo.write('.husky/commit-msg', `echo "$1" > '${marker}'\n`);
+    expect(await commit('with a commit-msg script')).toBe(2);
+    expect(readFileSync(marker, 'utf8').trim()).toBe('.git/COMMIT_EDITMSG');
+  });
+
+  it('husky run again (npm install’s prepare) and then install: nothing changed', async () => {
+    const repo = await makeTestRepo();
+    const husky = await runNode([join(PROJECT_ROOT, 'node_modules', 'husky', 'bin.js'), '.husky'], repo.dir);
+    expect(husky.exitCode, husky.stderr).toBe(0);
+    expect(readFileSync(join(repo.dir, '.husky/_/commit-msg'), 'utf8')).toBe(HUSKY_WRAPPER);
+    const again = await repo.paracle(['install']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toBe('paracle: hooks already installed; nothing changed\n');
+    expect(readFileSync(join(repo.dir, '.husky/_/commit-msg'), 'utf8')).not.toBe(HUSKY_WRAPPER);
   });
 });
 

@@ -124,6 +124,28 @@ function worktreeRunnerLines(options: HookBlockOptions): string[] {
     'esac',
   ];
 }
+
+/** What husky v9 writes into `.husky/_/` for each of the fourteen hooks. */
+export const HUSKY_WRAPPER = '#!/usr/bin/env sh\n. "$(dirname "$0")/h"';
+
+/**
+ * husky's wrapper with one line in front: when `.husky/<hook>` does not exist it exits at once, as
+ * husky's runner `h` would, but before the four processes the wrapper and `h` start to find that
+ * out (`dirname`, then `basename` and two `dirname`). A commit runs four hooks; most projects have a
+ * script for one of them.
+ * A hook with a script runs exactly as before. Null for a wrapper this does not know (another husky).
+ */
+export function quickExitWrapper(huskyWrapper: string): string | null {
+  if (huskyWrapper !== HUSKY_WRAPPER) return null;
+  const [shebang, runner] = HUSKY_WRAPPER.split('\n');
+  return [
+    shebang,
+    '# paracle-hooks: no .husky/<hook> script, nothing to run (husky would find the same after four more processes)',
+    'case $0 in */*) [ -f "${0%/*}/../${0##*/}" ] || exit 0 ;; esac',
+    runner,
+  ].join('\n');
+}
+
 /* biome-ignore-end lint/suspicious/noTemplateCurlyInString: shell parameter expansions in the hook script */
 
 /** `existing` (null: no file yet) with `block` in it exactly once; returns the same text when already current. */

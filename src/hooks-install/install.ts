@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { hooksConfigPath, parseHooksConfig, DEFAULT_HOOKS_CONFIG } from '../config/hooks-config.js';
 import { parseYamlConfig } from '../config/yaml-config-text.js';
@@ -8,7 +8,7 @@ import { readGitConfig, writeGitConfig } from '../git/config.js';
 import { readIndexEntries } from '../git/index-files.js';
 import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
 import { auditLogPath, findParacRoot } from '../state/paths.js';
-import { type HookName, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
+import { type HookName, quickExitWrapper, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
@@ -202,6 +202,8 @@ async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[
     process.chdir(previous);
   }
   if (message) throw new ParacleError('HUSKY_FAILED', `husky could not set up ${fromTop}: ${message.trim()}`);
+  // Part of setting husky up, so not reported on its own: `npm install` runs husky, then this, every time.
+  await quickenWrappers(mainRunner);
   // husky wrote the same relative value; written again so the result never depends on husky's version.
   await writeGitConfig(layout.topLevel, 'clean', 'core.hooksPath', hooksPath);
   if (before !== hooksPath || !hadRunner) {
@@ -210,18 +212,33 @@ async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[
   await copyRunnerToLinkedWorktrees(layout, fromTop, mainRunner, changes);
 }
 
+/** The runner folder's files by name (none: an empty map). */
+async function readRunnerFiles(runner: string): Promise<Map<string, string>> {
+  const names = await readdir(runner).catch(() => [] as string[]);
+  return new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(runner, name), 'utf8').catch(() => '')] as const)));
+}
+
+/** husky has just written its wrappers: each becomes quickExitWrapper's (hook-script.ts). */
+async function quickenWrappers(runner: string): Promise<void> {
+  for (const [name, text] of await readRunnerFiles(runner)) {
+    const quick = quickExitWrapper(text);
+    if (quick !== null) await writeFile(join(runner, name), quick);
+  }
+}
+
 /**
  * husky's runner folder (`.husky/_`) in every linked worktree that lacks a current copy: git
  * ignores it, so `git worktree add` does not check it out, and without it git finds no hooks there.
  */
 async function copyRunnerToLinkedWorktrees(layout: RepoLayout, fromTop: string, mainRunner: string, changes: string[]): Promise<void> {
-  const runner = readFileSync(join(mainRunner, 'h'), 'utf8');
+  const runner = await readRunnerFiles(mainRunner);
   // The first is the main worktree (in a submodule git names the module's git dir there: never written into).
   const [, ...linked] = await listWorktrees(layout.topLevel, 'clean');
   for (const worktree of linked) {
     if (!existsSync(worktree)) continue;
     const target = join(worktree, fromTop, '_');
-    if (existsSync(join(target, 'h')) && readFileSync(join(target, 'h'), 'utf8') === runner) continue;
+    const current = await readRunnerFiles(target);
+    if ([...runner].every(([name, text]) => current.get(name) === text)) continue;
     await cp(mainRunner, target, { recursive: true, force: true });
     changes.push(`linked worktree ${worktree}: husky's runner copied to ${fromTop}/_, so its commits run the hooks`);
   }
