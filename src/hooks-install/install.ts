@@ -255,7 +255,7 @@ async function writeHookScripts(
   const root = paracRootOption(layout.topLevel, packageDir, notes);
   await mkdir(huskyDir, { recursive: true });
   const toolkitDir = join(layout.topLevel, toolkit.fromTop);
-  const stagedCheck = readStagedCheck(layout, packageDir, toolkit);
+  const stagedCheck = readStagedCheck(layout.topLevel, findParacRoot(packageDir), toolkit.dir);
   for (const hook of HUSKY_SCRIPTS) {
     const file = join(huskyDir, hook);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
@@ -290,12 +290,11 @@ const MAX_CONFIG_IN_HOOK = 16 * 1024;
  * symlink on the way to the state file (node would name it by another path), a hooks.yaml that is
  * not a valid config file, an area glob with no git form.
  */
-function readStagedCheck(layout: RepoLayout, packageDir: string, toolkit: InstalledToolkit): StagedPathCheck | null {
-  const paracRoot = findParacRoot(packageDir);
+export function readStagedCheck(topLevel: string, paracRoot: string | null, toolkitDir: string): StagedPathCheck | null {
   if (paracRoot === null) return null;
-  const paracFromTop = relative(layout.topLevel, paracRoot);
+  const paracFromTop = relative(topLevel, paracRoot);
   if (paracFromTop.startsWith('..') || isAbsolute(paracFromTop)) return null;
-  const realTop = realpathSync(layout.topLevel);
+  const realTop = realpathSync(topLevel);
   for (const below of ['', 'memory', join('memory', 'context')]) {
     const lexical = join(realTop, paracFromTop, below);
     if ((below === '' || existsSync(lexical)) && realpathSync(lexical) !== lexical) return null;
@@ -316,7 +315,7 @@ function readStagedCheck(layout: RepoLayout, packageDir: string, toolkit: Instal
       return null; // the hook's node reports it, on every commit
     }
   }
-  const versionLine = readFileSync(join(toolkit.dir, 'package.json'), 'utf8')
+  const versionLine = readFileSync(join(toolkitDir, 'package.json'), 'utf8')
     .split('\n')
     .slice(0, -1)
     .find((line) => line.includes('"version"'));
