@@ -7,9 +7,9 @@ import { removeTempDirs } from './fixtures.js';
 /**
  * One environment for every test file (vitest `setupFiles`), inherited by every git, hook and CLI
  * process a test starts: git's messages in English whatever the machine's locale, one time zone,
- * no global or system git config, no variable from a surrounding git hook (the suite may itself run
- * inside one, e.g. a pre-push hook), none of paracle's own switches, and no repository or `.parac/`
- * found above the temp folder.
+ * no system git config and the suite's own global one (global-setup.ts), no variable from a
+ * surrounding git hook (the suite may itself run inside one, e.g. a pre-push hook), none of
+ * paracle's own switches, and no repository or `.parac/` found above the temp folder.
  */
 const home = inject('isolatedHome');
 

@@ -8,7 +8,7 @@ import { packAndInstall } from './packed-package.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** An empty HOME with an empty global git config, made once for the whole run. */
+    /** An empty HOME whose global git config holds only GLOBAL_GIT_CONFIG, made once for the whole run. */
     isolatedHome: string;
     /** The `npm pack` tarball of this checkout and a scratch project that installed it (see packed-package.ts). */
     packed: { tarball: string; project: string };
@@ -23,6 +23,13 @@ declare module 'vitest' {
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
+ * The global git config of every git the suite runs (hooks and merge drivers included): only work
+ * that no test looks at is turned off. No fsync of git's own objects and refs (the temp repositories
+ * are thrown away; paracle's own fsyncs are untouched), no automatic gc or maintenance after commits.
+ */
+const GLOBAL_GIT_CONFIG = ['[core]', '\tfsync = none', '[gc]', '\tauto = 0', '[maintenance]', '\tauto = false', ''].join('\n');
+
+/**
  * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
  * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
  * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once.
@@ -33,7 +40,7 @@ export default function setup(project: TestProject): () => void {
     throw new Error(`npm run build failed before the tests (exit ${build.status}):\n${build.stdout}${build.stderr}`);
   }
   const home = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-home-')));
-  writeFileSync(join(home, 'gitconfig'), '');
+  writeFileSync(join(home, 'gitconfig'), GLOBAL_GIT_CONFIG);
   project.provide('isolatedHome', home);
   const packedRoot = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-packed-')));
   project.provide('packed', packAndInstall(PROJECT_ROOT, packedRoot));
