@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
-import { LOG_REL, STATE_REL, makeTestRepo, type TestRepo } from './support/git-repo.js';
+import { LOG_REL, STATE_REL, makeTestRepo, sharedScene, type TestRepo } from './support/git-repo.js';
 
 /** Many real git commands with hooks per test: generous on a shared, loaded machine. */
 const GIT_TIMEOUT = { timeout: 240_000 };
@@ -52,14 +52,14 @@ async function commitFile(repo: TestRepo, file: string, content: string, env: Re
 }
 
 /** main at the first commit; `side` branched from it with two commits in watched areas (two revisions). */
-async function repoWithSide(): Promise<TestRepo> {
+const repoWithSide = sharedScene(async () => {
   const repo = await makeTestRepo({ committed: true });
   await repo.git(['checkout', '-q', '-b', 'side']);
   await commitFile(repo, 'packages/side.py', 'side\n');
   await commitFile(repo, 'docs/side.md', 'side\n');
   await repo.git(['checkout', '-q', 'main']);
   return repo;
-}
+});
 
 describe('post-merge writes nothing', GIT_TIMEOUT, () => {
   it('a merge of two branches that both changed the state: the driver’s revision is in the merge commit, the tree stays clean', async () => {

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
 import { revertReference, walkRevisionHistory, type BranchCommit } from '../src/verify/revision-history.js';
 import { tempDir } from './support/fixtures.js';
-import { LOG_REL, STATE_REL, makeTestRepo, testRepo, type RunResult, type TestRepo } from './support/git-repo.js';
+import { LOG_REL, STATE_REL, makeTestRepo, sharedScene, testRepo, type RunResult, type TestRepo } from './support/git-repo.js';
 
 /** Many real git commands with hooks per test: generous on a shared, loaded machine. */
 const GIT_TIMEOUT = { timeout: 240_000 };
@@ -50,10 +50,15 @@ async function verify(
 }
 
 /** main: the first commit, then two commits through the hooks (revisions 13 and 14). */
-async function repoWithTwoSaves(): Promise<{ repo: TestRepo; base: string }> {
+const sceneWithTwoSaves = sharedScene(async () => {
   const repo = await committedRepo();
   await commitFile(repo, 'packages/a.py');
   await commitFile(repo, 'docs/b.md');
+  return repo;
+});
+
+async function repoWithTwoSaves(): Promise<{ repo: TestRepo; base: string }> {
+  const repo = await sceneWithTwoSaves();
   return { repo, base: await repo.head() };
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { updateState } from '../src/store/store.js';
 import { HISTORY } from './support/fixtures.js';
-import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
+import { LOG_REL, STATE_REL, makeTestRepo, sharedScene, type RunResult, type TestRepo } from './support/git-repo.js';
 
 /**
  * `paracle verify` in real repositories: a base commit on main, then the branch's changes in the
@@ -15,7 +15,7 @@ const NO_HOOKS = { PARACLE: '0' };
 const ROADMAP_REL = '.parac/roadmap/roadmap.yaml';
 
 /** main: the real state after three saves, so the (tracked) audit log has three lines; nothing else changed yet. */
-async function repoAtBase(): Promise<TestRepo> {
+const repoAtBase = sharedScene(async () => {
   const repo = await makeTestRepo();
   for (const item of ['first', 'second', 'third']) {
     await updateState(repo.paracRoot, (s) => s.addCompleted(`${item} item`));
@@ -27,7 +27,7 @@ async function repoAtBase(): Promise<TestRepo> {
   expect(commit.exitCode, commit.stderr).toBe(0);
   await repo.git(['checkout', '-q', '-b', 'pr']);
   return repo;
-}
+});
 
 interface Outputs {
   /** Only when asked for: the pure renderer is the same for every problem, so a few cases cover it. */

@@ -97,10 +97,27 @@ export async function makeTestRepo(options: TestRepoOptions = {}): Promise<TestR
   if (!templates.has(key)) {
     templates.set(key, !installed ? buildUninstalledTemplate() : options.committed ? buildCommittedTemplate() : buildTemplate());
   }
-  const source = await templates.get(key)!;
+  return copyOfRepo(await templates.get(key)!);
+}
+
+/** A fresh copy of the repository in `source`, used as it is (it runs its own hooks: see above). */
+function copyOfRepo(source: string): TestRepo {
   const dir = tempDir('paracle-repo-');
   cpSync(source, dir, { recursive: true, verbatimSymlinks: true });
   return testRepo(dir);
+}
+
+/**
+ * A scene several tests of one file start from (commits through the hooks, branches), built once by
+ * `build` on the first call; every call returns its own copy, so tests never see each other's
+ * changes. Building it again for each test was most of some files' time (issue 23).
+ */
+export function sharedScene(build: () => Promise<TestRepo>): () => Promise<TestRepo> {
+  let scene: Promise<string> | undefined;
+  return async () => {
+    scene ??= build().then((repo) => repo.dir);
+    return copyOfRepo(await scene);
+  };
 }
 
 async function buildTemplate(): Promise<string> {
