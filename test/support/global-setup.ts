@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,12 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** An empty HOME whose global git config holds only GLOBAL_GIT_CONFIG, made once for the whole run. */
     isolatedHome: string;
-    /** The `npm pack` tarball of this checkout and a scratch project that installed it (see packed-package.ts). */
-    packed: { tarball: string; project: string };
+    /**
+     * Where the `npm pack` tarball of this checkout and a scratch project that installed it are
+     * described (see packed-package.ts): `ready` holds them as JSON once made, `failed` says why not.
+     * Read through packed-project.ts, which waits for them.
+     */
+    packed: { ready: string; failed: string };
     /**
      * npm's cache as the developer's own npm uses it, which the packed project was installed from:
      * tests that run npm install under the isolated HOME point npm_config_cache here, so they need no network.
@@ -32,9 +36,10 @@ const GLOBAL_GIT_CONFIG = ['[core]', '\tfsync = none', '[gc]', '\tauto = 0', '[m
 /**
  * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
  * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
- * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once.
+ * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once,
+ * in the background: the tests start meanwhile, and the few that use the package wait for it.
  */
-export default function setup(project: TestProject): () => void {
+export default function setup(project: TestProject): () => Promise<void> {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (build.status !== 0) {
     throw new Error(`npm run build failed before the tests (exit ${build.status}):\n${build.stdout}${build.stderr}`);
@@ -43,10 +48,20 @@ export default function setup(project: TestProject): () => void {
   writeFileSync(join(home, 'gitconfig'), GLOBAL_GIT_CONFIG);
   project.provide('isolatedHome', home);
   const packedRoot = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-packed-')));
-  project.provide('packed', packAndInstall(PROJECT_ROOT, packedRoot));
+  const packed = { ready: join(packedRoot, 'ready.json'), failed: join(packedRoot, 'failed.txt') };
+  project.provide('packed', packed);
+  // Written under another name, then renamed: a waiting test never reads half of it.
+  const packing = packAndInstall(PROJECT_ROOT, packedRoot).then(
+    (made) => {
+      writeFileSync(`${packed.ready}.tmp`, JSON.stringify(made));
+      renameSync(`${packed.ready}.tmp`, packed.ready);
+    },
+    (error: Error) => writeFileSync(packed.failed, error.message),
+  );
   const cache = spawnSync('npm', ['config', 'get', 'cache'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   project.provide('npmCache', cache.stdout.trim());
-  return () => {
+  return async () => {
+    await packing;
     rmSync(home, { recursive: true, force: true });
     rmSync(packedRoot, { recursive: true, force: true });
   };

@@ -1,11 +1,32 @@
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { tempDir } from './fixtures.js';
+import type { PackedPackage } from './packed-package.js';
+
+/** How long a test file waits for the global setup's pack and install before failing (they take seconds). */
+const PACKED_WAIT_MS = 300_000;
+
+/**
+ * The packed package, once the global setup has made it: it packs and installs while the first test
+ * files run (global-setup.ts), so the few files that need it may wait here for it, synchronously,
+ * since the helpers that need it are synchronous.
+ */
+function packedPackage(): PackedPackage {
+  const { ready, failed } = inject('packed');
+  const deadline = Date.now() + PACKED_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!existsSync(ready)) {
+    if (existsSync(failed)) throw new Error(`the global setup could not pack and install the package: ${readFileSync(failed, 'utf8')}`);
+    if (Date.now() > deadline) throw new Error(`the packed package was not ready after ${PACKED_WAIT_MS / 1000} s (${ready})`);
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  return JSON.parse(readFileSync(ready, 'utf8')) as PackedPackage;
+}
 
 /** The `npm pack` tarball of this checkout, made once for the run by the global setup. */
 export function packedTarball(): string {
-  return inject('packed').tarball;
+  return packedPackage().tarball;
 }
 
 /**
@@ -14,7 +35,7 @@ export function packedTarball(): string {
  */
 export function copyPackedProject(prefix = 'paracle-packed-'): string {
   const dir = join(tempDir(prefix), 'project');
-  cpSync(inject('packed').project, dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(packedPackage().project, dir, { recursive: true, verbatimSymlinks: true });
   return dir;
 }
 
