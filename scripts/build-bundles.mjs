@@ -36,7 +36,7 @@ const startUpBundle = {
   plugins: [redisClientBundle],
   // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
   // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
-  // require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
+  // require, so node's ESM loader does not start on a commit (docs/design.md).
   external: ['fs-ext-extra-prebuilt'],
   supported: { 'dynamic-import': false },
   banner: { js: stamp },

@@ -100,7 +100,7 @@ async function classify(entry: IndexEntry | undefined, change: FileChange): Prom
   if (!entry) return 'not-tracked';
   // A symlinked state file is tracked as the link; writing through it does not change the link.
   if (entry.mode === SYMLINK_MODE) return 'unchanged';
-  // Loaded only here: node:crypto costs a hook start-up time (BENCHMARKS.md), and the known texts usually decide.
+  // Loaded only here: node:crypto costs a hook start-up time (docs/design.md), and the known texts usually decide.
   const { blobObjectId } = await import('../git/blob-id.js');
   return entry.oid === blobObjectId(change.before, entry.oid) ? 'working-tree' : 'staged-version';
 }
