@@ -32,7 +32,7 @@ const median = (values) => {
 };
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-function runNode(args, cwd) {
+export function runNode(args, cwd) {
   return new Promise((resolvePromise, reject) => {
     execFile(process.execPath, args, { cwd }, (error, stdout, stderr) =>
       error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolvePromise(stdout),
@@ -41,7 +41,7 @@ function runNode(args, cwd) {
 }
 
 /** A repository as a paracle-hooks user has it: hooks installed, the real state, one commit made. */
-async function scratchRepository(runGit, fixtures) {
+export async function scratchRepository(runGit, fixtures) {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-bench-hooks-')));
   const git = (args) => runGit(args, { cwd: dir, env: 'clean' });
   await git(['init', '-q', '-b', 'main']);

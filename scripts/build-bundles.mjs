@@ -28,7 +28,7 @@ const common = {
 const redisClientBundle = {
   name: 'redis-client-bundle',
   setup(build) {
-    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: '../redis-client/index.cjs', external: true }));
+    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: '../redis-client/load.cjs', external: true }));
   },
 };
 const startUpBundle = {
@@ -46,7 +46,7 @@ rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
 rmSync('dist/redis-client', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['@redis/client'], outfile: 'dist/redis-client/index.cjs', minify: true, legalComments: 'linked' }),
+  build({ ...common, entryPoints: ['@redis/client'], outfile: 'dist/redis-client/index.cjs', minify: true, banner: { js: stamp } }),
   build({ ...startUpBundle, entryPoints: ['src/cli/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
@@ -63,6 +63,22 @@ await Promise.all([
 ]);
 
 for (const entry of ['dist/cli/main.js', 'dist/cli/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
+
+// The Redis client's bundle is loaded through the same V8 code cache as the CLI's (its start-up is
+// mostly compiling the commands it defines); the cache is written when the process exits.
+writeFileSync(
+  'dist/redis-client/load.cjs',
+  `'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { loadThroughCodeCache } = require('../hooks-bundle/code-cache.cjs');
+const file = join(__dirname, 'index.cjs');
+const bundle = { file, source: readFileSync(file, 'utf8'), buildId: '${buildId}' };
+const loaded = loadThroughCodeCache(bundle, 'redis-client');
+process.once('exit', loaded.saveCodeCache);
+module.exports = loaded.exports;
+`,
+);
 
 // The CommonJS entry's types: every declaration file index.d.ts reaches, copied as `.d.cts` with
 // its relative imports renamed to match. TypeScript reads a `.d.ts` in a `type: module` package as

@@ -131,7 +131,7 @@ describe('pre-commit, end to end', () => {
     expect(await statusOf(repo, 'docs/later.md')).toBe('A  docs/later.md\0');
   });
 
-  it('--amend: the amended commit carries the update for what was added; history does not grow', async () => {
+  it('--amend of the first commit: it keeps its revision, its recent_changes describe all it holds; history does not grow', async () => {
     const repo = await committedRepo();
     const count = async () => (await repo.git(['rev-list', '--count', 'HEAD'])).stdout.trim();
     const before = await count();
@@ -142,9 +142,133 @@ describe('pre-commit, end to end', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await count()).toBe(before);
     const state = await committedState(repo);
-    expect(state.revision).toBe(revision + 1);
-    expect(state.recent_changes).toEqual([{ area: 'examples', count: 1, files: ['examples/demo.py'] }]);
+    expect(state.revision).toBe(revision);
+    expect(state.recent_changes).toEqual([
+      { area: 'packages', count: 1, files: ['packages/core/app.py'] },
+      { area: 'examples', count: 1, files: ['examples/demo.py'] },
+      { area: 'roadmap', count: 1, files: ['.parac/roadmap/roadmap.yaml'] },
+    ]);
     expect(await statusOf(repo, STATE_REL)).toBe('');
+  });
+
+  it('--amend of a hooked commit: one revision above its parent, recent_changes of the whole commit, the trail replays', async () => {
+    const repo = await committedRepo();
+    repo.write('packages/a.py', 'a\n');
+    await repo.git(['add', 'packages/a.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'a'])).exitCode).toBe(0);
+    const parent = (await committedState(repo, 'HEAD^')).revision;
+    expect((await committedState(repo)).revision).toBe(parent + 1);
+
+    repo.write('docs/b.md', '# b\n');
+    await repo.git(['add', 'docs/b.md']);
+    const amend = await repo.user(['commit', '-q', '--amend', '--no-edit']);
+    expect(amend.exitCode, amend.stderr).toBe(0);
+    expect(amend.stderr).toMatch(new RegExp(`^paracle: current_state\\.yaml rev ${parent} → ${parent + 1} \\(packages: 1, docs: 1\\)`));
+    const state = await committedState(repo);
+    expect(state.revision).toBe(parent + 1);
+    expect(state.recent_changes).toEqual([
+      { area: 'packages', count: 1, files: ['packages/a.py'] },
+      { area: 'docs', count: 1, files: ['docs/b.md'] },
+    ]);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
+
+    // The audit trail: the amend's entry takes the replaced commit's number again, and says it amends.
+    const last = auditEntries(repo).at(-1)!;
+    expect(last).toMatchObject({
+      revision: parent + 1,
+      base: parent + 1,
+      amend: true,
+      description: 'pre-commit (git commit --amend): packages: 1, docs: 1',
+    });
+    const replay = await repo.paracle(['replay', '--check']);
+    expect(replay.exitCode, replay.stderr + replay.stdout).toBe(0);
+    const shown = await repo.paracle(['show', '--revision', String(parent + 1), '--json']);
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout).data.recent_changes).toEqual(state.recent_changes);
+    // Undoing that revision undoes the amended commit's whole change: both of its entries.
+    // (Only the replaced commit's entry changed repository.last_commit.)
+    const undo = await repo.paracle(['revert', String(parent + 1), '--dry-run', '--json']);
+    expect(undo.exitCode, undo.stderr).toBe(0);
+    expect(JSON.parse(undo.stdout).keys).toEqual(expect.arrayContaining(['recent_changes', 'repository.last_commit']));
+
+    // Amending again with nothing new watched changes nothing; the next commit is one above.
+    expect((await repo.user(['commit', '-q', '--amend', '-m', 'a and b'])).exitCode).toBe(0);
+    expect((await committedState(repo)).revision).toBe(parent + 1);
+    repo.write('packages/c.py', 'c\n');
+    await repo.git(['add', 'packages/c.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'c'])).exitCode).toBe(0);
+    expect((await committedState(repo)).revision).toBe(parent + 2);
+    expect((await repo.paracle(['replay', '--check'])).exitCode).toBe(0);
+  });
+
+  it('--amend after another save in this clone: the number that save took is not written again', async () => {
+    const repo = await committedRepo();
+    repo.write('packages/a.py', 'a\n');
+    await repo.git(['add', 'packages/a.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'a'])).exitCode).toBe(0);
+    const head = (await committedState(repo)).revision;
+    const session = await repo.paracle(['session', 'end', '--progress', '30']);
+    expect(session.exitCode, session.stderr).toBe(0);
+    // The session's save is thrown away: the file is HEAD's again, but its number was used.
+    await repo.git(['checkout', '--', STATE_REL]);
+    const logged = auditEntries(repo).length;
+    repo.write('docs/b.md', '# b\n');
+    await repo.git(['add', 'docs/b.md']);
+    expect((await repo.user(['commit', '-q', '--amend', '--no-edit'])).exitCode).toBe(0);
+    expect(
+      auditEntries(repo)
+        .slice(logged - 1)
+        .map((entry) => entry.revision),
+    ).toEqual([head + 1, head + 2, head + 2]);
+    expect((await committedState(repo)).revision).toBe(head + 2);
+    expect(parse(repo.read(STATE_REL)).revision).toBe(head + 2);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
+    expect((await repo.paracle(['replay', '--check'])).exitCode).toBe(0);
+  });
+
+  it('--amend -a and --amend <paths> (git commits another index): the same, from the index being committed', async () => {
+    const repo = await committedRepo();
+    repo.write('packages/a.py', 'a\n');
+    await repo.git(['add', 'packages/a.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'a'])).exitCode).toBe(0);
+    const parent = (await committedState(repo, 'HEAD^')).revision;
+
+    repo.write('packages/a.py', 'a, amended\n');
+    const all = await repo.user(['commit', '-q', '-a', '--amend', '--no-edit']);
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect((await committedState(repo)).revision).toBe(parent + 1);
+    expect((await committedState(repo)).recent_changes).toEqual([{ area: 'packages', count: 1, files: ['packages/a.py'] }]);
+
+    repo.write('docs/b.md', '# b\n');
+    await repo.git(['add', 'docs/b.md']);
+    repo.write('docs/b.md', '# b, as committed\n');
+    // Staged, but not among the paths committed: not in this commit, so not in its recent_changes.
+    repo.write('examples/x.py', 'x\n');
+    await repo.git(['add', 'examples/x.py']);
+    const paths = await repo.user(['commit', '-q', '--amend', '--no-edit', '--', 'docs/b.md']);
+    expect(paths.exitCode, paths.stderr).toBe(0);
+    const state = await committedState(repo);
+    expect(state.revision).toBe(parent + 1);
+    expect(state.recent_changes).toEqual([
+      { area: 'packages', count: 1, files: ['packages/a.py'] },
+      { area: 'docs', count: 1, files: ['docs/b.md'] },
+    ]);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('A  examples/x.py\n');
+    expect((await repo.paracle(['replay', '--check'])).exitCode).toBe(0);
+  });
+
+  it('--amend of a commit made without the hooks: raised once, above its parent, for the whole commit', async () => {
+    const repo = await committedRepo();
+    repo.write('packages/a.py', 'a\n');
+    await repo.git(['add', 'packages/a.py']);
+    expect((await repo.user(['commit', '-q', '-m', 'a'], { env: { PARACLE: '0' } })).exitCode).toBe(0);
+    const parent = (await committedState(repo, 'HEAD^')).revision;
+    repo.write('docs/b.md', '# b\n');
+    await repo.git(['add', 'docs/b.md']);
+    expect((await repo.user(['commit', '-q', '--amend', '--no-edit'])).exitCode).toBe(0);
+    const state = await committedState(repo);
+    expect(state.revision).toBe(parent + 1);
+    expect(state.recent_changes.map((c: { area: string }) => c.area)).toEqual(['packages', 'docs']);
   });
 
   it('detached HEAD: the commit is made and the branch is recorded as detached', async () => {

@@ -310,6 +310,7 @@ describe('hooks.yaml', () => {
     [{ tasks: { changelgo: false } }, 'unknown key "tasks.changelgo" (known: changes_by_area, snapshot, changelog, roadmap_alignment)'],
     [{ task: {} }, 'unknown key "task"'],
     [{ tasks: { snapshot: 'no' } }, 'tasks.snapshot must be true or false, found "no"'],
+    [{ tasks: { snapshot: 'x'.repeat(500) } }, `found "${'x'.repeat(30)}…${'x'.repeat(8)}" (500 characters)`],
     [{ areas: { x: [] } }, 'areas.x must be a glob or a non-empty list of globs'],
     [{ areas: { x: { paths: ['a/'], colour: 1 } } }, 'unknown key "areas.x.colour"'],
     [['a'], 'the file must be a mapping of keys'],

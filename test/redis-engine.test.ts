@@ -185,6 +185,29 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
     expect(completed).not.toContain('late-item');
   }, 60_000);
 
+  it('a host that waits past --timeout for the shared lock gets exit 3 naming the holder; lock status shows it', async () => {
+    const world = await makeWorld(2);
+    const [a, b] = world.hosts as [Host, Host];
+    await ok(world.run(a, ['engine', 'seed']));
+    const holder = new ChildRun(childScript('engine-hold.mjs'), [a.root, 'held-item'], { env: world.env });
+    try {
+      await holder.waitForLine('holding');
+      const pid = holder.process.pid;
+      const status = await ok(world.run(b, ['lock', 'status']));
+      expect(status.stdout).toMatch(new RegExp(`^redis \\(127\\.0\\.0\\.1:\\d+/0\\): held by pid ${pid} on \\S+ \\(.*\\) since \\d{4}-`, 'm'));
+      const waited = await world.run(b, ['--timeout', '1', 'session', 'end', '--complete', 'waiting-item']);
+      expect(waited.exitCode).toBe(3);
+      expect(waited.stderr.trim().split('\n')).toHaveLength(1);
+      expect(waited.stderr).toMatch(new RegExp(`shared state lock on Redis .* is held by pid ${pid} on host \\S+ since \\d{4}-`));
+      holder.process.stdin?.write('go\n');
+      expect(await holder.waitForLine(/^(ack|refused) /)).toBe('ack 1');
+    } finally {
+      holder.process.kill();
+    }
+    const { completed } = await expectConverged(world);
+    expect(completed).toEqual(['held-item']);
+  });
+
   it('Redis down when a write starts: exit 5, one line naming host:port, nothing written anywhere', async () => {
     const port = await freePort();
     const world = await makeWorld(1, { url: `redis://:secret@127.0.0.1:${port}/0` });
@@ -399,6 +422,22 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
     expect(await a.head()).toBe(head);
     expect(a.read(STATE_REL)).toBe(before);
     expect((await a.git(['status', '--porcelain'])).stdout).toBe('A  packages/core/more.py\n');
+  }, 60_000);
+
+  it('git commit --amend with the engine on: the shared revisions only grow, so the amended commit takes the next one', async () => {
+    const env = { PARACLE_REDIS_URL: server.url, PARACLE_REDIS_PREFIX: `amend-${process.pid}` };
+    const a = await makeTestRepo({ committed: true });
+    await ok(a.paracle(['engine', 'seed'], { env }));
+    a.write('packages/a.py', 'a\n');
+    await a.git(['add', '-A']);
+    expect((await a.user(['commit', '-q', '-m', 'a'], { env })).exitCode).toBe(0);
+    const first = JSON.parse((await ok(a.paracle(['status', '--json'], { env }))).stdout).revision as number;
+    a.write('docs/b.md', 'b\n');
+    await a.git(['add', '-A']);
+    const amend = await a.user(['commit', '-q', '--amend', '--no-edit'], { env });
+    expect(amend.exitCode, amend.stderr).toBe(0);
+    expect((await a.show(`HEAD:${STATE_REL}`)) ?? '').toContain(`revision: ${first + 1}`);
+    expect((await a.git(['status', '--porcelain'])).stdout).toBe('');
   }, 60_000);
 
   it('without a URL no Redis client is loaded, for commands and hooks alike', async () => {

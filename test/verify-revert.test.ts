@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
 import { revertReference, walkRevisionHistory, type BranchCommit } from '../src/verify/revision-history.js';
-import { LOG_REL, STATE_REL, makeTestRepo, type RunResult, type TestRepo } from './support/git-repo.js';
+import { tempDir } from './support/fixtures.js';
+import { LOG_REL, STATE_REL, makeTestRepo, testRepo, type RunResult, type TestRepo } from './support/git-repo.js';
 
 /** Many real git commands with hooks per test: generous on a shared, loaded machine. */
 const GIT_TIMEOUT = { timeout: 240_000 };
@@ -156,6 +157,73 @@ describe('a genuine rewind is still rejected, naming the commit', GIT_TIMEOUT, (
   });
 });
 
+describe('a shallow CI checkout (`--depth 1`, the base fetched alone)', GIT_TIMEOUT, () => {
+  /** What CI checks out: the branch's tip alone, then the base alone, from a bare copy of `repo`. */
+  async function shallowClone(repo: TestRepo, branch: string, base: string): Promise<TestRepo> {
+    const bare = join(tempDir('paracle-bare-'), 'origin.git');
+    await repo.git(['clone', '-q', '--bare', repo.dir, bare]);
+    const dir = join(tempDir('paracle-shallow-'), 'clone');
+    await repo.git(['clone', '-q', '--depth', '1', '--branch', branch, `file://${bare}`, dir]);
+    const clone = testRepo(dir);
+    const fetched = await clone.user(['fetch', '-q', '--depth', '1', 'origin', base]);
+    expect(fetched.exitCode, fetched.stderr).toBe(0);
+    expect((await clone.git(['rev-parse', '--is-shallow-repository'])).stdout.trim()).toBe('true');
+    return clone;
+  }
+
+  it('a revert whose history is missing is not called a rewind: verify says what to fetch, and passes once it is fetched', async () => {
+    const { repo, base } = await repoWithTwoSaves();
+    await repo.git(['checkout', '-q', '-b', 'topic']);
+    expect((await repo.user(['revert', '--no-edit', 'HEAD'])).exitCode).toBe(0);
+    await commitFile(repo, 'notes/after-revert.txt');
+    const baseRevision = revisionOf(await repo.show(`${base}:${STATE_REL}`));
+    const clone = await shallowClone(repo, 'topic', base);
+
+    const shallow = await verify(clone, base);
+    expect(shallow.exitCode).toBe(1);
+    expect(shallow.problems).toHaveLength(1);
+    const message = shallow.problems[0]!.message;
+    expect(message).toMatch(
+      new RegExp(
+        `^revision ${baseRevision - 1} is below ${baseRevision} at ${base}, and this shallow clone lacks the commits between them`,
+      ),
+    );
+    expect(message).toContain('git fetch --deepen');
+    expect(message).toContain('fetch-depth: 0');
+    expect(message).not.toMatch(/rewound|rewind \(/);
+    const github = await clone.paracle(['verify', '--base', base, '--format', 'github']);
+    expect(github.stdout).toMatch(
+      /^::error file=\.parac\/memory\/context\/current_state\.yaml,line=\d+,col=1,title=paracle verify::revision .* shallow clone/,
+    );
+
+    // Deepened enough to reach the base, the revert is recognised.
+    const deepened = await clone.user(['fetch', '-q', '--deepen', '3', 'origin', 'topic']);
+    expect(deepened.exitCode, deepened.stderr).toBe(0);
+    const full = await verify(clone, base);
+    expect(full.exitCode, full.stderr).toBe(0);
+    expect(full.stdout).toContain('below it by reverting');
+  });
+
+  it('a genuine rewind in a shallow clone is reported as undecided, and named once the history is there', async () => {
+    const { repo, base } = await repoWithTwoSaves();
+    await repo.git(['checkout', '-q', '-b', 'topic']);
+    repo.write(STATE_REL, repo.read(STATE_REL).replace(/^revision: \d+$/m, 'revision: 3'));
+    await repo.git(['add', STATE_REL]);
+    expect((await repo.user(['commit', '-q', '-m', 'rewind'], { env: NO_HOOKS })).exitCode).toBe(0);
+    await commitFile(repo, 'notes/after-rewind.txt', NO_HOOKS);
+    const clone = await shallowClone(repo, 'topic', base);
+
+    const shallow = await verify(clone, base);
+    expect(shallow.exitCode).toBe(1);
+    expect(shallow.problems[0]!.message).toMatch(/this shallow clone lacks the commits between them/);
+
+    expect((await clone.user(['fetch', '-q', '--unshallow', 'origin'])).exitCode).toBe(0);
+    const full = await verify(clone, base);
+    expect(full.exitCode).toBe(1);
+    expect(full.problems[0]!.message).toMatch(/takes revision from \d+ down to 3 .* is not a `git revert`/);
+  });
+});
+
 describe('a project that tracks its audit log', GIT_TIMEOUT, () => {
   it('a revert takes the reverted commit’s log lines out with it: accepted; an edited line is still caught', async () => {
     const repo = await committedRepo();
@@ -177,6 +245,23 @@ describe('a project that tracks its audit log', GIT_TIMEOUT, () => {
     expect(edited.problems).toEqual([
       { file: LOG_REL, line: 1, message: expect.stringMatching(/^line 1 of the audit log at .* was edited/) },
     ]);
+  });
+
+  it('an amended commit verifies against its parent: one revision above it, the log holding both of its entries', async () => {
+    const repo = await committedRepo();
+    await repo.git(['add', '-f', '--', LOG_REL]);
+    expect((await repo.user(['commit', '-q', '-m', 'track the log'], { env: NO_HOOKS })).exitCode).toBe(0);
+    const base = await repo.head();
+    await commitFile(repo, 'packages/a.py');
+    repo.write('docs/b.md', 'b\n');
+    await repo.git(['add', 'docs/b.md']);
+    const amend = await repo.user(['commit', '-q', '--amend', '--no-edit']);
+    expect(amend.exitCode, amend.stderr).toBe(0);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
+    expect(revisionOf(await repo.show(`HEAD:${STATE_REL}`))).toBe(revisionOf(await repo.show(`${base}:${STATE_REL}`)) + 1);
+    const ok = await verify(repo, base);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/audit log \d+ lines, append-only \(2 new\)/);
   });
 });
 

@@ -283,4 +283,58 @@ describe('paracle verify fails, naming file and line', () => {
       'paracle: --base origin/main: no such commit in this clone; fetch it first (in GitHub Actions, actions/checkout with fetch-depth: 0)\n',
     );
   });
+
+  it('a base that is not in the clone, under --format github: an ::error annotation on stdout too', async () => {
+    const repo = await repoAtBase();
+    const result = await repo.paracle(['verify', '--base', 'does-not-exist', '--format', 'github']);
+    const message =
+      '--base does-not-exist: no such commit in this clone; fetch it first (in GitHub Actions, actions/checkout with fetch-depth: 0)';
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe(`::error title=paracle verify::${message}\n`);
+    expect(result.stderr).toBe(`paracle: ${message}\n`);
+  });
+
+  it('no .parac/ to verify, under --format github: an ::error annotation', async () => {
+    const repo = await repoAtBase();
+    const result = await repo.paracle(['verify', '--format', 'github', '--root', join(repo.dir, 'nowhere')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^::error title=paracle verify::.*nowhere.*\n$/);
+    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('messages quote what they show, cut to a readable length', () => {
+  const TOKEN = 5000;
+
+  it('a 5,000-character revision token: cut, its length said, in validate and verify', async () => {
+    const repo = await repoAtBase();
+    repo.write(STATE_REL, repo.read(STATE_REL).replace(/^revision: \d+$/m, `revision: ${'A'.repeat(TOKEN)}`));
+    const expected = /^revision must be a non-negative integer, found "A{30}…A{8}" \(5,000 characters\)$/;
+    expectOneProblem(await verify(repo), STATE_REL, 3, expected);
+    const validate = await repo.paracle(['validate']);
+    expect(validate.exitCode).toBe(1);
+    expect(validate.stderr.length).toBeLessThan(300);
+    expect(validate.stderr).toContain('found "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA…AAAAAAAA" (5,000 characters)');
+  });
+
+  it('a revision of 5,000 nines (too large for a number): says what was found, not null', async () => {
+    const repo = await repoAtBase();
+    repo.write(STATE_REL, repo.read(STATE_REL).replace(/^revision: \d+$/m, `revision: ${'9'.repeat(TOKEN)}`));
+    expectOneProblem(await verify(repo), STATE_REL, 3, /^revision must be a non-negative integer, found 9{30}…9{8} \(5,000 characters\)$/);
+    const validate = await repo.paracle(['validate']);
+    expect(validate.exitCode).toBe(1);
+    expect(validate.stderr).not.toContain('null');
+    expect(validate.stderr).toContain('found 999999999999999999999999999999…99999999 (5,000 characters)');
+  });
+
+  it('a 5,000-character value in a known field: cut as well', async () => {
+    const repo = await repoAtBase();
+    await updateState(repo.paracRoot, (s) => s.setIn(['current_phase', 'progress'], 'B'.repeat(TOKEN)));
+    expectOneProblem(
+      await verify(repo, undefined, NO_TEXT),
+      STATE_REL,
+      lineOf(repo.read(STATE_REL), /^ {2}progress:/),
+      /^current_phase\.progress must be a percentage from 0% to 100%, found string "B{30}…B{8}" \(5,000 characters\)$/,
+    );
+  });
 });

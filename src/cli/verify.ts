@@ -23,23 +23,39 @@ export function register(program: Command): void {
         'In GitHub Actions: paracle verify --base origin/${{ github.base_ref }} --format github',
     )
     .action(async (options: { base?: string; format: 'text' | 'github' }, command: Command) => {
-      const { commandContext } = await import('./command-context.js');
-      const { verifyWorkspace } = await import('../verify/verify-workspace.js');
-      const { problemLines, summaryLine, verifyJson } = await import('../verify/verify-report.js');
-      const { CliExit, EXIT } = await import('./exit-codes.js');
-      const context = commandContext(command);
-      const report = await verifyWorkspace({ root: context.root, base: options.base });
-      if (context.json) context.printJson(verifyJson(report));
-      else if (options.format === 'github') {
-        // Workflow commands are read from stdout.
-        for (const line of problemLines(report, 'github')) process.stdout.write(`${line}\n`);
-        if (report.ok) context.say(summaryLine(report));
-        else process.stderr.write(`${summaryLine(report)}\n`);
-      } else if (report.ok) context.say(summaryLine(report));
-      else {
-        for (const line of problemLines(report, 'text')) process.stderr.write(`${line}\n`);
-        process.stderr.write(`${summaryLine(report)}\n`);
+      try {
+        await runVerify(options, command);
+      } catch (error) {
+        // The one line on stderr and the exit code stay main's; GitHub reads annotations from stdout.
+        if (options.format === 'github' && !command.optsWithGlobals<{ json?: boolean }>().json) {
+          const { CliExit } = await import('./exit-codes.js');
+          if (!(error instanceof CliExit)) {
+            const { githubFailureAnnotation } = await import('../verify/verify-report.js');
+            process.stdout.write(`${githubFailureAnnotation(error)}\n`);
+          }
+        }
+        throw error;
       }
-      if (!report.ok) throw new CliExit(EXIT.failed);
     });
+}
+
+async function runVerify(options: { base?: string; format: 'text' | 'github' }, command: Command): Promise<void> {
+  const { commandContext } = await import('./command-context.js');
+  const { verifyWorkspace } = await import('../verify/verify-workspace.js');
+  const { problemLines, summaryLine, verifyJson } = await import('../verify/verify-report.js');
+  const { CliExit, EXIT } = await import('./exit-codes.js');
+  const context = commandContext(command);
+  const report = await verifyWorkspace({ root: context.root, base: options.base });
+  if (context.json) context.printJson(verifyJson(report));
+  else if (options.format === 'github') {
+    // Workflow commands are read from stdout.
+    for (const line of problemLines(report, 'github')) process.stdout.write(`${line}\n`);
+    if (report.ok) context.say(summaryLine(report));
+    else process.stderr.write(`${summaryLine(report)}\n`);
+  } else if (report.ok) context.say(summaryLine(report));
+  else {
+    for (const line of problemLines(report, 'text')) process.stderr.write(`${line}\n`);
+    process.stderr.write(`${summaryLine(report)}\n`);
+  }
+  if (!report.ok) throw new CliExit(EXIT.failed);
 }

@@ -2,6 +2,7 @@ import { readTextIfExistsSync } from '../fs/read-text.js';
 import { join } from 'node:path';
 import { HooksConfigError } from '../errors.js';
 import { DEFAULT_AREAS, type AreaDefinition } from '../tasks/changes-by-area.js';
+import { quotedExcerpt, sourceExcerpt } from '../text/quoted-excerpt.js';
 
 /**
  * `.parac/config/hooks.yaml`: which hooks and auto-maintain tasks run, and the areas the staged
@@ -130,10 +131,14 @@ function mapping(value: unknown, where: string, file: string): Record<string, un
 }
 
 function boolean(value: unknown, where: string, file: string): boolean {
-  if (typeof value !== 'boolean') throw new HooksConfigError(file, `${where} must be true or false, found ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new HooksConfigError(
+      file,
+      `${where} must be true or false, found ${typeof value === 'string' ? quotedExcerpt(value) : sourceExcerpt(String(JSON.stringify(value)))}`,
+    );
   return value;
 }
 
 function unknownKey(file: string, key: string, known: readonly string[]): HooksConfigError {
-  return new HooksConfigError(file, `unknown key "${key}" (known: ${known.join(', ')})`);
+  return new HooksConfigError(file, `unknown key ${quotedExcerpt(key)} (known: ${known.join(', ')})`);
 }

@@ -2,6 +2,7 @@ import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
 import { StateParseError } from '../errors.js';
 import { firstConflictMarker } from './find-conflict-markers.js';
 import { rememberTokens } from './cst-cache.js';
+import { quotedExcerpt, sourceExcerpt } from '../text/quoted-excerpt.js';
 
 export { rewriteYaml } from './yaml-rewrite.js';
 
@@ -67,9 +68,12 @@ export function parseStateText(text: string, file: string): ParsedState {
     const value = record.revision;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       const node = doc.get('revision', true) as { range?: [number, number, number] } | undefined;
+      // Say what the file holds: 5,000 nines read as Infinity, which JSON.stringify calls null.
+      const source = node?.range ? text.slice(node.range[0], node.range[1]).trim() : String(value);
+      const found = typeof value === 'string' ? quotedExcerpt(value) : sourceExcerpt(source);
       throw new StateParseError(
         file,
-        `revision must be a non-negative integer, found ${JSON.stringify(value)}`,
+        `revision must be a non-negative integer, found ${found}`,
         node?.range ? position(node.range[0]) : undefined,
       );
     }

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { readTextIfExists } from '../fs/read-text.js';
 import { runGit, type HookEnvironment } from './run-git.js';
 
 /**
@@ -28,10 +30,10 @@ export async function readCommitParents(
   return commit ? { commit, parents } : null;
 }
 
-/** The best common ancestor of two commits, or null when they have none. */
-export async function readMergeBase(cwd: string, env: HookEnvironment, a: string, b: string): Promise<string | null> {
-  const { stdout, exitCode } = await runGit(['merge-base', a, b], { cwd, env, okExitCodes: [1] });
-  return exitCode === 0 ? stdout.trim() : null;
+/** Every best common ancestor of two commits (two or more in a criss-cross history); empty when none. */
+export async function readMergeBases(cwd: string, env: HookEnvironment, a: string, b: string): Promise<string[]> {
+  const { stdout } = await runGit(['merge-base', '--all', a, b], { cwd, env, okExitCodes: [1] });
+  return stdout.split('\n').filter(Boolean);
 }
 
 export async function isAncestor(cwd: string, env: HookEnvironment, ancestor: string, descendant: string): Promise<boolean> {
@@ -51,6 +53,16 @@ export async function listCommitsSince(cwd: string, env: HookEnvironment, base: 
     records.push({ commit, parents: parents ? parents.split(' ') : [], message: message ?? '' });
   }
   return records;
+}
+
+/**
+ * The commits of a shallow clone whose parents were not fetched (`--depth`, `fetch-depth: 1`): git
+ * shows them without parents, like a root commit. Empty in a full clone.
+ */
+export async function readShallowCommits(cwd: string, env: HookEnvironment): Promise<Set<string>> {
+  const { stdout } = await runGit(['rev-parse', '--git-path', 'shallow'], { cwd, env });
+  const text = await readTextIfExists(resolve(cwd, stdout.trim()));
+  return new Set((text ?? '').split('\n').filter((line) => line !== ''));
 }
 
 /**

@@ -43,6 +43,16 @@ export async function stageTrackedFiles(target: IndexTarget, paths: readonly str
   await runGit(['add', '-u', '--', ...paths], target);
 }
 
+/**
+ * The paths whose staged entry differs from `commit`'s (every path the index holds when `commit` is
+ * null: a root commit's), as git names them: what the commit being made changes against `commit`.
+ */
+export async function readPathsStagedSince(target: IndexTarget, commit: string | null): Promise<string[]> {
+  const args = commit === null ? ['ls-files', '-z'] : ['diff-index', '--cached', '--name-only', '--no-renames', '-z', commit, '--'];
+  const { stdout } = await runGit(args, target);
+  return [...new Set(stdout.split('\0').filter((path) => path !== ''))];
+}
+
 export async function readBlob(target: IndexTarget, oid: string): Promise<string> {
   const { stdout } = await runGit(['cat-file', 'blob', oid], target);
   return stdout;

@@ -1,15 +1,18 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { hooksConfigPath, parseHooksConfig, DEFAULT_HOOKS_CONFIG } from '../config/hooks-config.js';
+import { parseYamlConfig } from '../config/yaml-config-text.js';
 import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
 import { readIndexEntries } from '../git/index-files.js';
 import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
 import { auditLogPath, findParacRoot } from '../state/paths.js';
-import { type HookName, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
+import { type HookName, quickExitWrapper, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
+import { stagedPathspecs, type StagedPathCheck } from './staged-path-check.js';
 
 /**
  * `paracle install`, run in a project that has paracle-hooks as a devDependency:
@@ -199,6 +202,8 @@ async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[
     process.chdir(previous);
   }
   if (message) throw new ParacleError('HUSKY_FAILED', `husky could not set up ${fromTop}: ${message.trim()}`);
+  // Part of setting husky up, so not reported on its own: `npm install` runs husky, then this, every time.
+  await quickenWrappers(mainRunner);
   // husky wrote the same relative value; written again so the result never depends on husky's version.
   await writeGitConfig(layout.topLevel, 'clean', 'core.hooksPath', hooksPath);
   if (before !== hooksPath || !hadRunner) {
@@ -207,18 +212,33 @@ async function setUpHusky(layout: RepoLayout, huskyDir: string, changes: string[
   await copyRunnerToLinkedWorktrees(layout, fromTop, mainRunner, changes);
 }
 
+/** The runner folder's files by name (none: an empty map). */
+async function readRunnerFiles(runner: string): Promise<Map<string, string>> {
+  const names = await readdir(runner).catch(() => [] as string[]);
+  return new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(runner, name), 'utf8').catch(() => '')] as const)));
+}
+
+/** husky has just written its wrappers: each becomes quickExitWrapper's (hook-script.ts). */
+async function quickenWrappers(runner: string): Promise<void> {
+  for (const [name, text] of await readRunnerFiles(runner)) {
+    const quick = quickExitWrapper(text);
+    if (quick !== null) await writeFile(join(runner, name), quick);
+  }
+}
+
 /**
  * husky's runner folder (`.husky/_`) in every linked worktree that lacks a current copy: git
  * ignores it, so `git worktree add` does not check it out, and without it git finds no hooks there.
  */
 async function copyRunnerToLinkedWorktrees(layout: RepoLayout, fromTop: string, mainRunner: string, changes: string[]): Promise<void> {
-  const runner = readFileSync(join(mainRunner, 'h'), 'utf8');
+  const runner = await readRunnerFiles(mainRunner);
   // The first is the main worktree (in a submodule git names the module's git dir there: never written into).
   const [, ...linked] = await listWorktrees(layout.topLevel, 'clean');
   for (const worktree of linked) {
     if (!existsSync(worktree)) continue;
     const target = join(worktree, fromTop, '_');
-    if (existsSync(join(target, 'h')) && readFileSync(join(target, 'h'), 'utf8') === runner) continue;
+    const current = await readRunnerFiles(target);
+    if ([...runner].every(([name, text]) => current.get(name) === text)) continue;
     await cp(mainRunner, target, { recursive: true, force: true });
     changes.push(`linked worktree ${worktree}: husky's runner copied to ${fromTop}/_, so its commits run the hooks`);
   }
@@ -235,6 +255,7 @@ async function writeHookScripts(
   const root = paracRootOption(layout.topLevel, packageDir, notes);
   await mkdir(huskyDir, { recursive: true });
   const toolkitDir = join(layout.topLevel, toolkit.fromTop);
+  const stagedCheck = readStagedCheck(layout.topLevel, findParacRoot(packageDir), toolkit.dir);
   for (const hook of HUSKY_SCRIPTS) {
     const file = join(huskyDir, hook);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
@@ -244,6 +265,7 @@ async function writeHookScripts(
       toolkitFromTop: toolkit.fromTop,
       huskyFromTop: toPosix(relative(layout.topLevel, huskyDir)),
       root,
+      stagedCheck,
     });
     const next = upsertBlock(existing, block);
     if (next === existing) continue;
@@ -257,6 +279,50 @@ async function writeHookScripts(
         : `${name}: ${existing.includes('# >>> paracle-hooks') ? `updated (${does})` : `added (existing content kept; ${does})`}`,
     );
   }
+}
+
+/** hooks.yaml bigger than this is not copied into the hook script: such a project runs node on every commit. */
+const MAX_CONFIG_IN_HOOK = 16 * 1024;
+
+/**
+ * What the pre-commit block's shell check needs (staged-path-check.ts), or null when anything is
+ * uncertain, and every commit then starts node as before: no .parac/ inside the repository, a
+ * symlink on the way to the state file (node would name it by another path), a hooks.yaml that is
+ * not a valid config file, an area glob with no git form.
+ */
+export function readStagedCheck(topLevel: string, paracRoot: string | null, toolkitDir: string): StagedPathCheck | null {
+  if (paracRoot === null) return null;
+  const paracFromTop = relative(topLevel, paracRoot);
+  if (paracFromTop.startsWith('..') || isAbsolute(paracFromTop)) return null;
+  const realTop = realpathSync(topLevel);
+  for (const below of ['', 'memory', join('memory', 'context')]) {
+    const lexical = join(realTop, paracFromTop, below);
+    if ((below === '' || existsSync(lexical)) && realpathSync(lexical) !== lexical) return null;
+  }
+  const configFile = hooksConfigPath(paracRoot);
+  const stat = statSync(configFile, { throwIfNoEntry: false });
+  let configText: string | null = null;
+  let areas = DEFAULT_HOOKS_CONFIG.areas;
+  if (stat !== undefined) {
+    if (!stat.isFile() || stat.size > MAX_CONFIG_IN_HOOK) return null;
+    const bytes = readFileSync(configFile);
+    // A NUL cannot be written into a shell word, and the hook's read loop would not see it.
+    if (bytes.includes(0)) return null;
+    configText = bytes.toString('utf8');
+    try {
+      areas = parseHooksConfig(parseYamlConfig(configText, configFile), configFile).areas;
+    } catch {
+      return null; // the hook's node reports it, on every commit
+    }
+  }
+  const versionLine = readFileSync(join(toolkitDir, 'package.json'), 'utf8')
+    .split('\n')
+    .slice(0, -1)
+    .find((line) => line.includes('"version"'));
+  if (versionLine === undefined) return null;
+  const project = toPosix(dirname(paracFromTop));
+  const pathspecs = stagedPathspecs(areas, project === '.' ? '' : project);
+  return pathspecs === null ? null : { pathspecs, paracFromTop: toPosix(paracFromTop), configText, versionLine };
 }
 
 /** `--root` for the hook line when the project's .parac/ is below the repository top. */

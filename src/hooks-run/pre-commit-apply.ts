@@ -45,6 +45,7 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
       onWarning: (warning) => warnings.push(warning),
       // A hook process is short-lived and cold: parsing the whole file would be most of its run.
       sections: sectionsRead(plan.edits),
+      replacesRevision: plan.amend?.replacesRevision ?? undefined,
       afterWrite: async (w) => {
         written = w;
         const changes = [stateChange(context, plan.edits, before, w), logChange(context, logBefore)];
@@ -69,11 +70,16 @@ export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, 
   return {
     kind: 'updated',
     fileName: stateFileName(context),
-    revision: w ? { from: w.previousRevision, to: w.revision } : null,
+    revision: w ? { from: amendedFrom(plan, w) ?? w.previousRevision, to: w.revision } : null,
     detail: describeAreaChanges(plan.areas),
     changelogUpdated,
     warnings,
   };
+}
+
+/** An amend that took the replaced commit's revision again counts from the parent's, as the commit does. */
+function amendedFrom(plan: PreCommitPlan, written: WrittenState): number | null {
+  return plan.amend !== null && written.revision === plan.amend.replacesRevision ? plan.amend.parentRevision : null;
 }
 
 /** The top-level entries pre-commit reads: those its edits write, and the phase the roadmap check compares. */

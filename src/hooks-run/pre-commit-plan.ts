@@ -22,6 +22,14 @@ export interface PreCommitFacts {
   indexes: IndexToStage[];
   /** null: no roadmap file, or the roadmap task is off. */
   roadmap: RoadmapRead | null;
+  /** Set for `git commit --amend` (see amend.ts). */
+  amend: PreCommitAmend | null;
+}
+
+export interface PreCommitAmend {
+  /** The revision the replaced commit took, free to be written again; null when it took none. */
+  replacesRevision: number | null;
+  parentRevision: number | null;
 }
 
 export interface PreCommitPlan {
@@ -31,6 +39,7 @@ export interface PreCommitPlan {
   changelogLabels: string[];
   audit: { changeType: string; description: string; [extra: string]: unknown };
   roadmap: RoadmapRead | null;
+  amend: PreCommitAmend | null;
 }
 
 /** Pure: the tasks' edits for this commit. */
@@ -60,11 +69,14 @@ export function planPreCommit(
     changelogLabels: tasks.changelog ? areas.map((a) => labels.get(a.area) ?? a.area) : [],
     audit: {
       changeType: 'auto_maintain',
-      description: `pre-commit: ${detail}`,
+      description: `pre-commit${facts.amend ? ' (git commit --amend)' : ''}: ${detail}`,
       hook: 'pre-commit',
       areas: areas.map(({ area, count }) => ({ area, count })),
+      // The entry that follows one with the same revision replaces it (the amended commit is gone): see docs/history.md.
+      ...(facts.amend ? { amend: true } : {}),
     },
     roadmap: facts.roadmap,
+    amend: facts.amend,
   };
 }
 

@@ -12,6 +12,7 @@ import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
 import { isStateScratchPath } from '../state/state-scratch-paths.js';
 import { planPreCommit, type PreCommitFacts } from './pre-commit-plan.js';
 import { prepareIndexes } from './stage-files.js';
+import type { AmendFacts } from './amend.js';
 
 /**
  * pre-commit: bring the state up to date with what is being committed, and stage that update into
@@ -20,7 +21,8 @@ import { prepareIndexes } from './stage-files.js';
  *   1. context   find .parac/ and the hooks config (nothing to do without a state file)
  *   2. status    one `git status`: staged paths, branch, HEAD, uncommitted changes
  *   3. guard     refuse a commit that stages the state core's lock or temp files
- *   4. classify  staged paths → areas; no watched area touched → done, silently
+ *   4. classify  staged paths → areas; no watched area touched → done, silently (for an amend,
+ *                the paths staged against HEAD's parent: the commit replaces HEAD)
  *   5. facts     HEAD's subject, the index entries of the files we may stage, the roadmap
  *   6. plan      the tasks turn facts into edits (pure)
  *   7. apply     lock → read → edit → write → changelog → stage → log, in one lock hold
@@ -38,10 +40,17 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
   const status = await pendingStatus;
   refuseStagedScratchFiles(status);
   await refuseStagedConflictMarkers(context, status);
-  const areas = classifyStagedPaths(pathsInProject(stagedPaths(status), projectFromTop(context)), context.config.areas);
+  let areas = classifyStagedPaths(pathsInProject(stagedPaths(status), projectFromTop(context)), context.config.areas);
   if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
+  // An amend that adds nothing watched leaves HEAD's state describing the commit; one that does is asked about here.
+  const amend = status.headOid !== null ? await readAmend(context) : null;
+  if (amend !== null) {
+    // The commit replaces HEAD: its changes are all it holds against HEAD's parent.
+    areas = classifyStagedPaths(pathsInProject(amend.paths, projectFromTop(context)), context.config.areas);
+    if (areas.length === 0) return { kind: 'unchanged', warnings: [] };
+  }
 
-  const facts = await gatherFacts(context, status, textsBeforeStatus, pendingHead);
+  const facts = await gatherFacts(context, status, textsBeforeStatus, pendingHead, amend);
   const plan = planPreCommit(context, facts, areas);
   // Loaded only now: a commit that touches no watched area never pays for the YAML and lock code.
   if (context.dryRun) return (await import('./pre-commit-apply.js')).previewPreCommit(context, plan);
@@ -151,13 +160,14 @@ async function gatherFacts(
   status: WorkingTreeStatus,
   textsBeforeStatus: ReadonlyMap<string, string>,
   pendingHead: Promise<CommitSummary | null>,
+  amend: AmendFacts | null,
 ): Promise<PreCommitFacts> {
   // The audit log is staged only where the project tracks it; its index entry tells.
   const stagePaths = [context.stateFile.repoPath, context.changelog.repoPath, context.auditLog.repoPath].filter(
     (p): p is string => p !== null,
   );
   const [head, indexes, roadmap] = await Promise.all([
-    status.headOid !== null ? commitBuiltOn(context, pendingHead) : Promise.resolve(null),
+    status.headOid !== null ? commitBuiltOn(context, pendingHead, amend !== null) : Promise.resolve(null),
     context.dryRun || stagePaths.length === 0
       ? Promise.resolve([])
       : prepareIndexes(context.topLevel, context.env, stagePaths, textsMatchingIndex(textsBeforeStatus, status)),
@@ -169,6 +179,7 @@ async function gatherFacts(
     lastCommit: head ? formatCommitSummary(head) : null,
     indexes,
     roadmap,
+    amend: amend === null ? null : { replacesRevision: amend.replacesRevision, parentRevision: amend.parentRevision },
   };
 }
 
@@ -176,9 +187,19 @@ async function gatherFacts(
  * The commit the one being made builds on: HEAD, or for `git commit --amend` HEAD's parent (none
  * when amending the first commit). Asked only for commits that touch a watched area.
  */
-async function commitBuiltOn(context: HookContext, pendingHead: Promise<CommitSummary | null>): Promise<CommitSummary | null> {
+async function commitBuiltOn(
+  context: HookContext,
+  pendingHead: Promise<CommitSummary | null>,
+  amend: boolean,
+): Promise<CommitSummary | null> {
   if (!context.config.tasks.snapshot) return null;
-  const { isAmendCommit } = await import('./commit-invocation.js');
-  if (!isAmendCommit()) return pendingHead;
+  if (!amend) return pendingHead;
   return readCommitSummary(context.topLevel, 'hook', 'HEAD^').catch(() => null);
+}
+
+/** null unless the `git commit` running this hook is `git commit --amend`. */
+async function readAmend(context: HookContext): Promise<AmendFacts | null> {
+  const { isAmendCommit } = await import('./commit-invocation.js');
+  if (!isAmendCommit()) return null;
+  return (await import('./amend.js')).readAmendFacts(context);
 }

@@ -70,6 +70,11 @@ export interface UpdateOptions {
    * result is above both sides that met in it.
    */
   minRevision?: number;
+  /**
+   * The revision of a commit being replaced (`git commit --amend`): written again instead of the
+   * next one, when the file is still at it and this clone logged nothing above it.
+   */
+  replacesRevision?: number;
   audit?: AuditOverride;
   /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
   afterWrite?: (written: WrittenState) => void | Promise<void>;
@@ -182,6 +187,7 @@ export async function updateState(
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
       minRevision: options.minRevision,
+      replacesRevision: options.replacesRevision,
       cut: read.cut,
       partial: partial !== null,
       requote: state.assigned,
@@ -280,6 +286,7 @@ type Requote = RewriteOptions['requote'];
 interface WriteOptions {
   /** The revision to write at least (see UpdateOptions). */
   minRevision?: number;
+  replacesRevision?: number;
   /** The read's cut: the changed top-level entries are spliced into the text one by one (none: the whole text is rewritten). */
   cut?: TopLevelCut | null;
   /** Only some top-level entries were read (a `sections` update), not all of them. */
@@ -300,7 +307,11 @@ async function writeState(
 ): Promise<WrittenState & { data: Record<string, unknown> }> {
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
-  const revision = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
+  const next = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
+  const engine = await stateEngineFor(root);
+  // A shared engine's revisions only grow (another host may have the replaced one): there an amend takes the next.
+  const replaced = engine === null ? options.replacesRevision : undefined;
+  const revision = replaced === disk.revision && tail.highWater <= replaced ? replaced : next;
   const partial = options.partial === true;
   const trail = await planTrail(root, file, disk, tail, partial, revision);
   const target = withRevision(data, revision);
@@ -316,7 +327,7 @@ async function writeState(
   const log = formatStateChanges([...trail.anchors, ...saved]);
   await removeOrphanedTempFiles(file);
   // With a shared engine the write lands there first, fenced by its revision; nothing local is written if it is refused.
-  await (await stateEngineFor(root))?.commit(root, { previousText: disk.text, text, revision, log });
+  await engine?.commit(root, { previousText: disk.text, text, revision, log });
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
   await logQuietly(root, log, options.onWarning ?? emitParacleWarning);

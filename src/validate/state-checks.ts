@@ -1,3 +1,4 @@
+import { quotedExcerpt, sourceExcerpt } from '../text/quoted-excerpt.js';
 import { isRecord } from '../document/plain-data.js';
 
 /**
@@ -153,10 +154,7 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return `a mapping ${truncate(JSON.stringify(value))}`;
-  return `${typeof value} ${truncate(JSON.stringify(value))}`;
-}
-
-function truncate(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (typeof value === 'object') return `a mapping ${sourceExcerpt(JSON.stringify(value), 80)}`;
+  if (typeof value === 'string') return `string ${quotedExcerpt(value)}`;
+  return `${typeof value} ${sourceExcerpt(String(value))}`;
 }

@@ -13,7 +13,8 @@ import type { RevisionHistory } from './revision-history.js';
  * The one lower revision that is fine is a `git revert` of a commit that changed the state: git
  * restores the older file as it was, revision included, without running any hook. `history` (the
  * walk over the branch's commits, revision-history.ts) says whether the branch's way down from the
- * base consists of recognised reverts only; it also names the commit of a genuine rewind.
+ * base consists of recognised reverts only; it also names the commit of a genuine rewind. Where a
+ * shallow clone lacks the commits that would tell, it says so instead of guessing.
  */
 export interface RevisionCheckInput {
   /** The state file's name as reported. */
@@ -27,6 +28,8 @@ export interface RevisionCheckInput {
   history?: {
     /** The base is in this branch's history (it was merged in, or the branch started from it). */
     baseIsAncestor: boolean;
+    /** The walk from HEAD stopped at a shallow clone's boundary before the base: commits between are not here. */
+    historyMissing: boolean;
     findings: RevisionHistory;
     /** The working tree's state has a lower revision than HEAD's (uncommitted, so no revert can explain it). */
     workingTreeLowered: boolean;
@@ -53,6 +56,19 @@ export function checkRevisionNotRewound(input: RevisionCheckInput): Problem[] {
           ? `\`paracle remerge ${finding.commit.slice(0, 7)}\` redoes the state's merge key by key (then commit it), or ${raise}`
           : raise),
     }));
+  }
+  if (history?.historyMissing && !history.workingTreeLowered) {
+    // A revert and a rewind look the same without the commits between: say what is missing, not which it was.
+    return [
+      {
+        file: input.file,
+        ...at,
+        message:
+          `revision ${current} is ${current === base ? 'not above' : 'below'} ${base} at ${input.baseRef}, and this shallow clone lacks the commits between them, ` +
+          'so verify cannot tell a `git revert` from a rewind: fetch the history (`git fetch --deepen=<commits>` or `git fetch --unshallow`; ' +
+          'in GitHub Actions, actions/checkout with `fetch-depth: 0`) and run verify again',
+      },
+    ];
   }
   const problem =
     current === base

@@ -68,12 +68,25 @@ function textLine(p: Problem): string {
 }
 
 /** https://docs.github.com/actions/reference/workflow-commands-for-github-actions#setting-an-error-message */
-export function githubAnnotation(p: Problem): string {
-  const properties = [`file=${escapeProperty(p.file)}`];
+export function githubAnnotation(p: Omit<Problem, 'file'> & { file?: string }): string {
+  const properties = p.file !== undefined ? [`file=${escapeProperty(p.file)}`] : [];
   if (p.line !== undefined) properties.push(`line=${p.line}`);
   if (p.line !== undefined && p.column !== undefined) properties.push(`col=${p.column}`);
   properties.push('title=paracle verify');
   return `::error ${properties.join(',')}::${escapeData(p.message)}`;
+}
+
+/**
+ * A verify that could not run (an unknown --base, no repository, no .parac/) is a failure too: under
+ * `--format github` it gets an annotation like any problem, or the run would show none.
+ */
+export function githubFailureAnnotation(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  const at = error as { file?: unknown; line?: unknown; column?: unknown } | null;
+  if (typeof at?.file !== 'string') return githubAnnotation({ message });
+  const line = typeof at.line === 'number' ? at.line : undefined;
+  const column = typeof at.column === 'number' ? at.column : undefined;
+  return githubAnnotation({ file: at.file, line, column, message });
 }
 
 function escapeData(text: string): string {

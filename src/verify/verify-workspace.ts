@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { readTextIfExists } from '../fs/read-text.js';
 import { isAbsolute, relative, sep } from 'node:path';
 import { ParacleError } from '../errors.js';
-import { isAncestor, listCommitsSince, readBlobIds, readBlobText } from '../git/commit-graph.js';
+import { isAncestor, listCommitsSince, readBlobIds, readBlobText, readShallowCommits } from '../git/commit-graph.js';
 import { readIndexEntries } from '../git/index-files.js';
 import { readFileAtRevision } from '../git/revision-files.js';
 import { resolveCommit } from '../git/resolve-revision.js';
@@ -154,11 +154,14 @@ async function readRevisionHistory(
   workingRevision: number,
 ): Promise<NonNullable<RevisionCheckInput['history']>> {
   const head = await resolveCommit(top, 'clean', 'HEAD');
-  if (head === null) return { baseIsAncestor: false, findings: { problems: [], reverts: [] }, workingTreeLowered: false };
-  const [baseIsAncestor, commits, headText] = await Promise.all([
+  if (head === null) {
+    return { baseIsAncestor: false, historyMissing: false, findings: { problems: [], reverts: [] }, workingTreeLowered: false };
+  }
+  const [baseIsAncestor, commits, headText, shallow] = await Promise.all([
     isAncestor(top, 'clean', base, head),
     listCommitsSince(top, 'clean', base, head),
     readFileAtRevision(top, 'clean', head, statePath),
+    readShallowCommits(top, 'clean'),
   ]);
   const revs = [...commits.flatMap((c) => [c.commit, ...c.parents]), ...revertedRevs(commits)];
   const blobs = await readBlobIds(top, 'clean', revs, statePath);
@@ -169,6 +172,8 @@ async function readRevisionHistory(
   const headRevision = headText === null ? null : committedRevision(headText);
   return {
     baseIsAncestor,
+    // The walk met a commit whose parents this clone lacks: what happened below it is unknown.
+    historyMissing: commits.some((c) => shallow.has(c.commit)),
     findings: walkRevisionHistory({ commits, blobs, revisions }),
     workingTreeLowered: headText !== workingText && headRevision !== null && workingRevision < headRevision,
   };

@@ -15,7 +15,7 @@ import type { EngineWrite, StateEngine } from '../state-engine.js';
 import { hidePassword, parseRedisUrl, RedisConnection } from './redis-connection.js';
 import { projectKeys, type ProjectKeys } from './redis-keys.js';
 import { parseHolder, withSharedLock, type SharedLockHolder } from './redis-lock.js';
-import { COMMIT, COMPACT, SEED } from './redis-scripts.js';
+import { COMMIT, COMPACT, READ, SEED } from './redis-scripts.js';
 import { ScriptRunner } from './script-runner.js';
 
 /**
@@ -106,7 +106,7 @@ export class RedisStateEngine implements StateEngine {
   async catchUp(paracRoot: string): Promise<void> {
     const file = stateFilePath(paracRoot);
     const text = readTextIfExistsSync(file);
-    const [head, tail] = await Promise.all([this.#readHead(), readLogTail(paracRoot)]);
+    let [head, tail] = await Promise.all([this.#readHead(), readLogTail(paracRoot)]);
     const fileSha = text === null ? null : textHash(text);
     if (fileSha === head.sha && tail.highWater >= head.rev) {
       this.#position = { ...head, fileIsHead: true };
@@ -114,7 +114,11 @@ export class RedisStateEngine implements StateEngine {
     }
     const fileRev = text === null ? -1 : revisionOf(text, file);
     const from = Math.max(0, Math.min(fileRev, tail.highWater + 1));
-    const stored = await this.#readRevisions(from);
+    // The head may have moved since it was read above: take it again, with its revisions, at one instant.
+    const read = await this.#scripts.run<string[]>(READ, [this.keys.head, this.keys.revs], [String(from)]);
+    if (read.length < 2) throw this.#notSeeded();
+    head = { rev: Number(read[0]), sha: read[1]! };
+    const stored = read.slice(2).map((member) => JSON.parse(member) as StoredRevision);
     let snapshot: StoredSnapshot | null = null;
     const loadSnapshot = async () => {
       snapshot ??= await this.#readSnapshot();

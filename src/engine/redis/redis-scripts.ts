@@ -22,6 +22,19 @@ redis.call('HSET', KEYS[3], ARGV[6], ARGV[3])
 return {'ok'}
 `;
 
+/**
+ * The head and the revisions from ARGV[1] up to it, read at one instant (a commit between two reads
+ * would hand back revisions past the head that was read). KEYS: head, revs.
+ */
+export const READ = `
+local head = redis.call('HMGET', KEYS[1], 'rev', 'sha')
+if not head[1] then return {} end
+local revs = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], head[1])
+table.insert(revs, 1, head[2])
+table.insert(revs, 1, head[1])
+return revs
+`;
+
 /** Make a text the head, dropping what was stored. KEYS: head, revs, ops, snapshot. ARGV: rev, sha, snapshot. */
 export const SEED = `
 redis.call('DEL', KEYS[2], KEYS[3])
