@@ -24,7 +24,7 @@ const common = {
 };
 // The Redis client is loaded only when a URL is configured (src/engine/): the start-up bundles
 // require it from its own minified bundle beside them, so a hook or command without Redis reads
-// not one byte of it (docs/design.md, "The Redis client").
+// not one byte of it (docs/design.md, "The Redis engine").
 const redisClientBundle = {
   name: 'redis-client-bundle',
   setup(build) {

@@ -194,7 +194,9 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
       await holder.waitForLine('holding');
       const pid = holder.process.pid;
       const status = await ok(world.run(b, ['lock', 'status']));
-      expect(status.stdout).toMatch(new RegExp(`^redis \\(127\\.0\\.0\\.1:\\d+/0\\): held by pid ${pid} on \\S+ \\(.*\\) since \\d{4}-`, 'm'));
+      expect(status.stdout).toMatch(
+        new RegExp(`^redis \\(127\\.0\\.0\\.1:\\d+/0\\): held by pid ${pid} on \\S+ \\(.*\\) since \\d{4}-`, 'm'),
+      );
       const waited = await world.run(b, ['--timeout', '1', 'session', 'end', '--complete', 'waiting-item']);
       expect(waited.exitCode).toBe(3);
       expect(waited.stderr.trim().split('\n')).toHaveLength(1);
