@@ -1,8 +1,16 @@
-import { readTextIfExistsSync } from '../fs/read-text.js';
+import { rmSync } from 'node:fs';
+import { readBytesIfExistsSync, readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
-import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
-import { appendAuditLines, formatStateChanges, readEntriesBackTo, type StateChangeInput } from '../log/audit-log.js';
+import { emitParacleWarning, ParacleError, RollbackError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
+import {
+  appendAuditLines,
+  auditLogSize,
+  formatStateChanges,
+  readEntriesBackTo,
+  restoreAuditLogSize,
+  type StateChangeInput,
+} from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
 import { statePatch } from '../log/state-patch.js';
@@ -78,6 +86,12 @@ export interface UpdateOptions {
   audit?: AuditOverride;
   /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
   afterWrite?: (written: WrittenState) => void | Promise<void>;
+  /**
+   * A failing audit append or `afterWrite` puts the state file and the audit log back as they were
+   * (byte for byte; removed if they did not exist), then throws. For a git hook: a stopped commit must
+   * leave nothing behind, or the log's high-water mark makes the retry skip a revision.
+   */
+  allOrNothing?: boolean;
   onWarning?: WarningHandler;
 }
 
@@ -185,16 +199,23 @@ export async function updateState(
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, {
-      minRevision: options.minRevision,
-      replacesRevision: options.replacesRevision,
-      cut: read.cut,
-      partial: partial !== null,
-      requote: state.assigned,
-      onWarning: options.onWarning,
-    });
-    adopt(state, written);
-    await options.afterWrite?.(written);
+    const undo = options.allOrNothing ? captureBeforeWrite(root, file) : null;
+    try {
+      const written = await writeState(root, file, lock, disk, state.data, entries, {
+        minRevision: options.minRevision,
+        replacesRevision: options.replacesRevision,
+        cut: read.cut,
+        partial: partial !== null,
+        requote: state.assigned,
+        strictLog: undo !== null,
+        onWarning: options.onWarning,
+      });
+      adopt(state, written);
+      await options.afterWrite?.(written);
+    } catch (error) {
+      if (undo !== null) await putBack(undo, error);
+      throw error;
+    }
     return state;
   });
 }
@@ -292,6 +313,8 @@ interface WriteOptions {
   /** Only some top-level entries were read (a `sections` update), not all of them. */
   partial?: boolean;
   requote?: Requote;
+  /** A failed audit append throws instead of warning (an all-or-nothing update puts the state back). */
+  strictLog?: boolean;
   onWarning?: WarningHandler;
 }
 
@@ -330,7 +353,8 @@ async function writeState(
   await engine?.commit(root, { previousText: disk.text, text, revision, log });
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-  await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
+  if (options.strictLog) await appendAuditLines(root, log);
+  else await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 
@@ -391,6 +415,44 @@ async function logQuietly(root: string, lines: string, onWarning: WarningHandler
     await appendAuditLines(root, lines);
   } catch (error) {
     onWarning(`the state was saved but its audit entry was not: ${(error as Error).message}`);
+  }
+}
+
+/** What an all-or-nothing update puts back: the state file's bytes and the audit log's length (null: absent). */
+interface BeforeWrite {
+  root: string;
+  file: string;
+  state: Buffer | null;
+  logSize: number | null;
+}
+
+function captureBeforeWrite(root: string, file: string): BeforeWrite {
+  try {
+    return { root, file, state: readBytesIfExistsSync(file), logSize: auditLogSize(root) };
+  } catch (error) {
+    throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Under the lock, after `failure`: only what differs is written back (a state file whose own write
+ * failed is left alone; it may be one that cannot be written). A failed undo is its own error.
+ */
+async function putBack(before: BeforeWrite, failure: unknown): Promise<void> {
+  try {
+    const now = readBytesIfExistsSync(before.file);
+    if (before.state === null) rmSync(before.file, { force: true });
+    else if (now === null || !now.equals(before.state)) await writeFileAtomic(before.file, before.state);
+    restoreAuditLogSize(before.root, before.logSize);
+  } catch (error) {
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    throw new RollbackError(
+      before.file,
+      `${reason.split('\n')[0]}; then putting the state file and audit log back failed: ${(error as Error).message}`,
+      {
+        cause: failure,
+      },
+    );
   }
 }
 
