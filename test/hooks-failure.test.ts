@@ -247,7 +247,7 @@ describe('pre-commit: another command failing after paracle\u2019s step', GIT_TI
       const logBefore = readFileSync(join(repo.dir, LOG_REL), 'utf8');
       const hook = join(repo.dir, '.husky', 'pre-commit');
       const original = readFileSync(hook, 'utf8');
-      // Written and staged before this commit: the hook file is not part of what the test commits.
+      // Kept out of `commit -a`: the hook file is not what the test commits.
       appendFileSync(hook, '\necho "lint: 1 problem" >&2\nexit 1\n');
       await repo.git(['update-index', '--assume-unchanged', '--', '.husky/pre-commit']);
 

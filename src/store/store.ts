@@ -213,7 +213,7 @@ export async function updateState(
       adopt(state, written);
       await options.afterWrite?.(written);
     } catch (error) {
-      if (undo !== null) await putBack(undo, error);
+      if (undo !== null) await putBack(undo, lock, error);
       throw error;
     }
     return state;
@@ -436,13 +436,17 @@ function captureBeforeWrite(root: string, file: string): BeforeWrite {
 
 /**
  * Under the lock, after `failure`: only what differs is written back (a state file whose own write
- * failed is left alone; it may be one that cannot be written). A failed undo is its own error.
+ * failed is left alone; it may be one that cannot be written). A lock lost meanwhile means another
+ * writer may have written since: then nothing is touched. A failed undo is its own error.
  */
-async function putBack(before: BeforeWrite, failure: unknown): Promise<void> {
+async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): Promise<void> {
   try {
     const now = readBytesIfExistsSync(before.file);
-    if (before.state === null) rmSync(before.file, { force: true });
-    else if (now === null || !now.equals(before.state)) await writeFileAtomic(before.file, before.state);
+    const stateChanged = before.state === null ? now !== null : now === null || !now.equals(before.state);
+    if (!stateChanged && auditLogSize(before.root) === before.logSize) return;
+    lock.assertHeld();
+    if (stateChanged && before.state === null) rmSync(before.file, { force: true });
+    else if (stateChanged) await writeFileAtomic(before.file, before.state!, { beforeRename: () => lock.assertHeld() });
     restoreAuditLogSize(before.root, before.logSize);
   } catch (error) {
     const reason = failure instanceof Error ? failure.message : String(failure);
