@@ -273,4 +273,25 @@ describe('pre-commit: another command failing after paracle\u2019s step', GIT_TI
       expect(added.map((line) => JSON.parse(line).revision)).toEqual([head + 1]);
     });
   }
+
+  it('a state written by something else after the stopped commit is never undone: the retry builds on it', async () => {
+    const repo = await repoWithStagedChange();
+    const head = await revisionAt(repo, 'HEAD');
+    const hook = join(repo.dir, '.husky', 'pre-commit');
+    const original = readFileSync(hook, 'utf8');
+    appendFileSync(hook, '\nexit 1\n');
+    await repo.git(['update-index', '--assume-unchanged', '--', '.husky/pre-commit']);
+    expect((await repo.user(['commit', '-q', '-m', 'two'])).exitCode).not.toBe(0);
+
+    // A session recorded between the stopped commit and the retry: its revision stays, the retry writes above it.
+    const session = await repo.paracle(['session', 'end', '--progress', '42']);
+    expect(session.exitCode, session.stderr).toBe(0);
+    writeFileSync(hook, original);
+    const retry = await repo.user(['commit', '-q', '-a', '-m', 'two']);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    // The stopped run's revision (head + 1) and the session's (head + 2) stay; the retry has nothing new to add.
+    expect(await revisionAt(repo, 'HEAD')).toBe(head + 2);
+    expect(await repo.show(`HEAD:${STATE_REL}`)).toContain('42%');
+    expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
+  });
 });

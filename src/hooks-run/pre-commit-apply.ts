@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { HookStepError, RollbackError, StateWriteError } from '../errors.js';
+import { GitCommandError, HookStepError, RollbackError, StateWriteError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { parseStateText } from '../document/document.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -204,7 +204,7 @@ async function writeChangelogAndStage(
         },
       );
     }
-    throw new HookStepError('pre-commit', step, where, firstLine(error), { cause: error });
+    throw new HookStepError('pre-commit', step, where, reasonOf(error), { cause: error });
   }
   return updated;
 }
@@ -221,6 +221,16 @@ function hookStepError(context: HookContext, error: unknown): unknown {
 
 function pathForMessage(target: { file: string; repoPath: string | null }): string {
   return target.repoPath ?? target.file;
+}
+
+/** git's own words for a failed git command (its message spans lines: sparse checkout), else the first line. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof GitCommandError)) return firstLine(error);
+  const said = error.stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('hint:'))
+    .join(' ');
+  return said === '' ? firstLine(error) : said;
 }
 
 function firstLine(error: unknown): string {
