@@ -294,4 +294,21 @@ describe('pre-commit: another command failing after paracle\u2019s step', GIT_TI
     expect(await repo.show(`HEAD:${STATE_REL}`)).toContain('42%');
     expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
   });
+
+  it('a commit git aborts for an empty message (after pre-commit ran): the next commit writes HEAD\u2019s revision + 1', async () => {
+    const repo = await repoWithStagedChange();
+    const head = await revisionAt(repo, 'HEAD');
+    const aborted = await repo.user(['commit', '-q', '-m', '']);
+    expect(aborted.exitCode).not.toBe(0);
+    expect(aborted.stderr).toContain('empty commit message');
+
+    // One more file: the retry's state differs from the aborted run's, so it must write, and write HEAD's + 1.
+    repo.write('docs/fix.md', 'fixed\n');
+    await repo.git(['add', '--', 'docs/fix.md']);
+    const retry = await repo.user(['commit', '-q', '-m', 'two']);
+    expect(retry.exitCode, retry.stderr).toBe(0);
+    expect(paracleLines(retry.stderr)).toEqual([expect.stringContaining(`rev ${head} → ${head + 1}`)]);
+    expect(await revisionAt(repo, 'HEAD')).toBe(head + 1);
+    expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
+  });
 });
