@@ -3,6 +3,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, st
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
+import { hookGitDir } from '../src/git/repo-layout.js';
 import { prepareIndexes, restoreIndexes, stageChanges, type FileChange } from '../src/hooks-run/stage-files.js';
 import { tempDir } from './support/fixtures.js';
 import { CHANGELOG_REL, LOG_REL, STATE_REL, makeTestRepo, testRepo, type TestRepo } from './support/git-repo.js';
@@ -179,6 +180,16 @@ describe('pre-commit by hand', GIT_TIMEOUT, () => {
       expect.stringMatching(/^paracle: pre-commit: changelog failed for \.parac\/changelog\.md: EISDIR.*; nothing was changed/),
     ]);
     expect(await snapshot(repo)).toEqual(before);
+  });
+});
+
+describe('hookGitDir: where a hook run keeps its commit-attempt record', () => {
+  it('the folder of the index git names (main or linked worktree, plain, -a or <paths>); none for a user\u2019s own index or a run by hand', () => {
+    expect(hookGitDir({ GIT_INDEX_FILE: '/r/.git/index' }, '/r')).toBe('/r/.git');
+    expect(hookGitDir({ GIT_INDEX_FILE: '/r/.git/index.lock' }, '/r')).toBe('/r/.git');
+    expect(hookGitDir({ GIT_INDEX_FILE: '.git/worktrees/w/next-index-42.lock' }, '/r')).toBe('/r/.git/worktrees/w');
+    expect(hookGitDir({ GIT_INDEX_FILE: '/r/my-index' }, '/r')).toBeNull();
+    expect(hookGitDir({}, '/r')).toBeNull();
   });
 });
 
