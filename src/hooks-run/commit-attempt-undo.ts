@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readBytesIfExistsSync } from '../fs/read-text.js';
 import { readIndexEntries, setIndexEntries, writeBlob, type IndexEntry } from '../git/index-files.js';
+import { stateEngineFor } from '../engine/state-engine.js';
 import { withStateLock } from '../lock/lock.js';
 import { auditLogSize, restoreAuditLogSize } from '../log/audit-log.js';
 import { textHash } from '../log/trail.js';
@@ -28,7 +29,8 @@ export async function undoCommitAttempt(context: HookContext, record: string, at
       const untouched =
         found.every((f) => f.now !== null && textHash(f.now.toString('utf8')) === f.written) &&
         auditLogSize(context.paracRoot) === attempt.log.after;
-      if (!untouched) return false;
+      // A shared engine already gave that revision to every host: it stays, and the retry writes above it.
+      if (!untouched || (await stateEngineFor(context.paracRoot)) !== null) return false;
       const index = { cwd: context.topLevel, env: 'hook' as const };
       const paths = found.flatMap((f) => (f.repoPath === null ? [] : [f.repoPath]));
       const entries = await readIndexEntries(index, paths);

@@ -437,13 +437,17 @@ function captureBeforeWrite(root: string, file: string): BeforeWrite {
 /**
  * Under the lock, after `failure`: only what differs is written back (a state file whose own write
  * failed is left alone; it may be one that cannot be written). A lock lost meanwhile means another
- * writer may have written since: then nothing is touched. A failed undo is its own error.
+ * writer may have written since, and a shared engine cannot take a revision back: then nothing is
+ * touched and the failure is a RollbackError saying so.
  */
 async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): Promise<void> {
   try {
     const now = readBytesIfExistsSync(before.file);
     const stateChanged = before.state === null ? now !== null : now === null || !now.equals(before.state);
     if (!stateChanged && auditLogSize(before.root) === before.logSize) return;
+    // The local files change only after the shared engine took the write, and other hosts may have it already.
+    const engine = await stateEngineFor(before.root);
+    if (engine !== null) throw new Error(`the shared engine (${engine.where}) already holds the new revision; it is not undone`);
     lock.assertHeld();
     if (stateChanged && before.state === null) rmSync(before.file, { force: true });
     else if (stateChanged) await writeFileAtomic(before.file, before.state!, { beforeRename: () => lock.assertHeld() });
