@@ -197,15 +197,19 @@ export type HookStep = 'state write' | 'audit trail' | 'changelog' | 'git add';
 export class HookStepError extends ParacleError {
   readonly step: HookStep;
   readonly file: string;
+  /** What failed, without the promise that nothing changed (for a RollbackError, when that stopped being true). */
+  readonly summary: string;
 
   constructor(hook: string, step: HookStep, file: string, reason: string, options?: { cause?: unknown }) {
+    const summary = `${hook}: ${step} failed for ${file}: ${reason}`;
     super(
       'HOOK_STEP_FAILED',
-      `${hook}: ${step} failed for ${file}: ${reason}; nothing was changed (state, changelog, index and audit trail are as before): fix the cause and retry`,
+      `${summary}; nothing was changed (state, changelog, index and audit trail are as before): fix the cause and retry`,
       options,
     );
     this.step = step;
     this.file = file;
+    this.summary = summary;
   }
 }
 

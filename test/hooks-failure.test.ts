@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
 import { hookGitDir } from '../src/git/repo-layout.js';
 import { prepareIndexes, restoreIndexes, stageChanges, type FileChange } from '../src/hooks-run/stage-files.js';
 import { tempDir } from './support/fixtures.js';
 import { CHANGELOG_REL, LOG_REL, STATE_REL, makeTestRepo, testRepo, type TestRepo } from './support/git-repo.js';
+import { findRedisServer, REDIS_MISSING, RedisServer } from './support/redis-server.js';
 
 /**
  * A hook that fails part way leaves nothing behind (issue 22, point 1): real faults in real
@@ -323,3 +324,36 @@ describe('pre-commit: another command failing after paracle\u2019s step', GIT_TI
     expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
   });
 });
+
+const redisServer = findRedisServer();
+if (redisServer === null) it.skip(`a failing step with the shared engine: ${REDIS_MISSING}`, () => undefined);
+else
+  describe('with a shared engine (Redis)', GIT_TIMEOUT, () => {
+    const server = new RedisServer();
+    beforeAll(() => server.start());
+    afterAll(() => server.kill());
+
+    it('a step failing after the engine took the revision: one line saying it is not undone, the files stay the shared head, the retry writes above it', async () => {
+      const env = { PARACLE_REDIS_URL: server.url, PARACLE_REDIS_PREFIX: `failure-${process.pid}` };
+      const repo = await repoWithStagedChange();
+      const seeded = await repo.paracle(['engine', 'seed'], { env });
+      expect(seeded.exitCode, seeded.stderr).toBe(0);
+      const head = await revisionAt(repo, 'HEAD');
+      const changelogFault = FAULTS.find((f) => f.step === 'changelog')!;
+      await changelogFault.make(repo);
+      const failed = await repo.user(['commit', '-q', '-m', 'two'], { env });
+      expect(failed.exitCode).not.toBe(0);
+      const lines = paracleLines(failed.stderr);
+      expect(lines, failed.stderr).toHaveLength(1);
+      expect(lines[0]).toContain('pre-commit: changelog failed for .parac/changelog.md');
+      expect(lines[0]).toContain('already holds the new revision; it is not undone');
+      expect(lines[0]).not.toContain('nothing was changed');
+      expect(parseStateText(repo.read(STATE_REL), 'state').revision).toBe(head + 1);
+
+      await changelogFault.fix(repo);
+      const retry = await repo.user(['commit', '-q', '-m', 'two'], { env });
+      expect(retry.exitCode, retry.stderr).toBe(0);
+      expect(await revisionAt(repo, 'HEAD')).toBeGreaterThan(head);
+      expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
+    });
+  });

@@ -2,7 +2,15 @@ import { rmSync } from 'node:fs';
 import { readBytesIfExistsSync, readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
-import { emitParacleWarning, ParacleError, RollbackError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
+import {
+  emitParacleWarning,
+  HookStepError,
+  ParacleError,
+  RollbackError,
+  StateConflictError,
+  StateWriteError,
+  type WarningHandler,
+} from '../errors.js';
 import {
   appendAuditLines,
   auditLogSize,
@@ -453,7 +461,7 @@ async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): 
     else if (stateChanged) await writeFileAtomic(before.file, before.state!, { beforeRename: () => lock.assertHeld() });
     restoreAuditLogSize(before.root, before.logSize);
   } catch (error) {
-    const reason = failure instanceof Error ? failure.message : String(failure);
+    const reason = failure instanceof HookStepError ? failure.summary : failure instanceof Error ? failure.message : String(failure);
     throw new RollbackError(
       before.file,
       `${reason.split('\n')[0]}; then putting the state file and audit log back failed: ${(error as Error).message}`,
