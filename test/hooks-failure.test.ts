@@ -333,27 +333,31 @@ else
     beforeAll(() => server.start());
     afterAll(() => server.kill());
 
-    it('a step failing after the engine took the revision: one line saying it is not undone, the files stay the shared head, the retry writes above it', async () => {
+    it('a step failing before the shared commit: nothing reaches Redis, every file as before, the retry writes HEAD + 1 through it', async () => {
       const env = { PARACLE_REDIS_URL: server.url, PARACLE_REDIS_PREFIX: `failure-${process.pid}` };
       const repo = await repoWithStagedChange();
       const seeded = await repo.paracle(['engine', 'seed'], { env });
       expect(seeded.exitCode, seeded.stderr).toBe(0);
       const head = await revisionAt(repo, 'HEAD');
+      const shared = async () => JSON.parse((await repo.paracle(['engine', 'status', '--json'], { env })).stdout).head as number;
+      const sharedBefore = await shared();
       const changelogFault = FAULTS.find((f) => f.step === 'changelog')!;
       await changelogFault.make(repo);
+      const before = await snapshot(repo);
       const failed = await repo.user(['commit', '-q', '-m', 'two'], { env });
       expect(failed.exitCode).not.toBe(0);
       const lines = paracleLines(failed.stderr);
       expect(lines, failed.stderr).toHaveLength(1);
       expect(lines[0]).toContain('pre-commit: changelog failed for .parac/changelog.md');
-      expect(lines[0]).toContain('already holds the new revision; it is not undone');
-      expect(lines[0]).not.toContain('nothing was changed');
-      expect(parseStateText(repo.read(STATE_REL), 'state').revision).toBe(head + 1);
+      expect(lines[0]).toContain('nothing was changed');
+      expect(await snapshot(repo)).toEqual(before);
+      expect(await shared()).toBe(sharedBefore);
 
       await changelogFault.fix(repo);
       const retry = await repo.user(['commit', '-q', '-m', 'two'], { env });
       expect(retry.exitCode, retry.stderr).toBe(0);
-      expect(await revisionAt(repo, 'HEAD')).toBeGreaterThan(head);
+      expect(await revisionAt(repo, 'HEAD')).toBe(head + 1);
+      expect(await shared()).toBe(head + 1);
       expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
     });
   });

@@ -68,7 +68,7 @@ export async function applyPreCommit(
         afterWrite: async (w) => {
           written = w;
           const changes = [stateChange(context, plan.edits, before, w), logChange(context, logBefore)];
-          const changelog = await writeChangelogAndStage(
+          const { changelog, undo } = await writeChangelogAndStage(
             context,
             plan,
             indexes,
@@ -81,6 +81,8 @@ export async function applyPreCommit(
             const warning = recordCommitAttempt(record, { head, files, log });
             if (warning !== null) warnings.push(warning);
           }
+          // A shared engine commits after this: if it refuses, the changelog and the index go back too.
+          return undo;
         },
       },
     );
@@ -91,7 +93,7 @@ export async function applyPreCommit(
   // changelog may still lack today's entry for these areas, so it gets its own short lock hold.
   if (written === null && plan.changelogLabels.length > 0) {
     await withStateLock(context.stateFile.file, { timeoutMs: timeoutMs(context.timeout) }, async () => {
-      const changelog = await writeChangelogAndStage(context, plan, indexes, []);
+      const { changelog } = await writeChangelogAndStage(context, plan, indexes, []);
       changelogUpdated = changelog !== null;
       if (record !== null && changelog !== null) {
         const size = auditLogSize(context.paracRoot);
@@ -164,14 +166,15 @@ function logChange(context: HookContext, before: string | null): FileChange | nu
 /**
  * The changelog, then the staging, each undone if a later one fails: the changelog's bytes and the
  * index entries go back as they were, and the store (allOrNothing) puts back the state and the log.
- * Returns what it did to the changelog (null: nothing), for the commit attempt's record.
+ * Returns what it did to the changelog (null: nothing), for the commit attempt's record, and how to
+ * undo both, for a step after it that fails (a shared engine refusing the commit).
  */
 async function writeChangelogAndStage(
   context: HookContext,
   plan: PreCommitPlan,
   indexes: IndexToStage[],
   written: readonly FileChange[],
-): Promise<FileAttempt | null> {
+): Promise<{ changelog: FileAttempt | null; undo: () => Promise<void> }> {
   const changes: FileChange[] = [...written];
   let updated: FileAttempt | null = null;
   let changelogBytes: Buffer | null = null;
@@ -193,8 +196,7 @@ async function writeChangelogAndStage(
   } catch (error) {
     const where = step === 'changelog' ? pathForMessage(context.changelog) : changes.map((c) => c.repoPath).join(', ');
     try {
-      if (updated && changelogBytes !== null) await writeFileAtomic(context.changelog.file, changelogBytes);
-      if (indexes.length > 0 && changes.length > 0) await restoreIndexes(indexes, changes);
+      await undo();
     } catch (undoError) {
       throw new RollbackError(
         where,
@@ -206,7 +208,12 @@ async function writeChangelogAndStage(
     }
     throw new HookStepError('pre-commit', step, where, reasonOf(error), { cause: error });
   }
-  return updated;
+  return { changelog: updated, undo };
+
+  async function undo(): Promise<void> {
+    if (updated && changelogBytes !== null) await writeFileAtomic(context.changelog.file, changelogBytes);
+    if (indexes.length > 0 && changes.length > 0) await restoreIndexes(indexes, changes);
+  }
 }
 
 /** A failure of the store's own steps, named for the person whose commit it stopped. */

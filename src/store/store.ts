@@ -92,12 +92,16 @@ export interface UpdateOptions {
    */
   replacesRevision?: number;
   audit?: AuditOverride;
-  /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
-  afterWrite?: (written: WrittenState) => void | Promise<void>;
+  /**
+   * Runs inside the lock hold, after the rename: e.g. staging exactly what was written. It may return
+   * how to undo what it did, called when a later step (the shared engine's commit) fails.
+   */
+  afterWrite?: (written: WrittenState) => void | (() => Promise<void>) | Promise<void | (() => Promise<void>)>;
   /**
    * A failing audit append or `afterWrite` puts the state file and the audit log back as they were
    * (byte for byte; removed if they did not exist), then throws. For a git hook: a stopped commit must
-   * leave nothing behind, or the log's high-water mark makes the retry skip a revision.
+   * leave nothing behind, or the log's high-water mark makes the retry skip a revision. With a shared
+   * engine its commit comes last, after `afterWrite`: nothing is shared until every local step worked.
    */
   allOrNothing?: boolean;
   onWarning?: WarningHandler;
@@ -216,10 +220,17 @@ export async function updateState(
         partial: partial !== null,
         requote: state.assigned,
         strictLog: undo !== null,
+        shareLast: undo !== null,
         onWarning: options.onWarning,
       });
       adopt(state, written);
-      await options.afterWrite?.(written);
+      const undoAfterWrite = await options.afterWrite?.(written);
+      try {
+        await written.share?.();
+      } catch (error) {
+        await undoAfterWrite?.();
+        throw error;
+      }
     } catch (error) {
       if (undo !== null) await putBack(undo, lock, error);
       throw error;
@@ -323,6 +334,8 @@ interface WriteOptions {
   requote?: Requote;
   /** A failed audit append throws instead of warning (an all-or-nothing update puts the state back). */
   strictLog?: boolean;
+  /** The shared engine's commit is left to the caller (`share` in the result), after its own steps. */
+  shareLast?: boolean;
   onWarning?: WarningHandler;
 }
 
@@ -335,7 +348,7 @@ async function writeState(
   data: Record<string, unknown>,
   entries: RecordedChange[],
   options: WriteOptions = {},
-): Promise<WrittenState & { data: Record<string, unknown> }> {
+): Promise<WrittenState & { data: Record<string, unknown>; share?: () => Promise<void> }> {
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
   const next = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
@@ -358,12 +371,14 @@ async function writeState(
   const log = formatStateChanges([...trail.anchors, ...saved]);
   await removeOrphanedTempFiles(file);
   // With a shared engine the write lands there first, fenced by its revision; nothing local is written if it is refused.
-  await engine?.commit(root, { previousText: disk.text, text, revision, log });
+  const shared = { previousText: disk.text, text, revision, log };
+  if (!options.shareLast) await engine?.commit(root, shared);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
   if (options.strictLog) await appendAuditLines(root, log);
   else await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
-  return { file, text, revision, previousRevision: disk.revision, data: target };
+  const share = options.shareLast && engine !== null ? () => engine.commit(root, shared) : undefined;
+  return { file, text, revision, previousRevision: disk.revision, data: target, share };
 }
 
 /** Where this save's patch starts, and the entry to log first when the file is not the trail's last revision. */
@@ -445,7 +460,7 @@ function captureBeforeWrite(root: string, file: string): BeforeWrite {
 /**
  * Under the lock, after `failure`: only what differs is written back (a state file whose own write
  * failed is left alone; it may be one that cannot be written). A lock lost meanwhile means another
- * writer may have written since, and a shared engine cannot take a revision back: then nothing is
+ * writer may have written since: then nothing is
  * touched and the failure is a RollbackError saying so.
  */
 async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): Promise<void> {
@@ -453,9 +468,6 @@ async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): 
     const now = readBytesIfExistsSync(before.file);
     const stateChanged = before.state === null ? now !== null : now === null || !now.equals(before.state);
     if (!stateChanged && auditLogSize(before.root) === before.logSize) return;
-    // The local files change only after the shared engine took the write, and other hosts may have it already.
-    const engine = await stateEngineFor(before.root);
-    if (engine !== null) throw new Error(`the shared engine (${engine.where}) already holds the new revision; it is not undone`);
     lock.assertHeld();
     if (stateChanged && before.state === null) rmSync(before.file, { force: true });
     else if (stateChanged) await writeFileAtomic(before.file, before.state!, { beforeRename: () => lock.assertHeld() });
