@@ -19,6 +19,7 @@ export const COMMAND_NAMES = [
   'show',
   'status',
   'sync',
+  'uninstall',
   'validate',
   'verify',
 ] as const;

@@ -1,4 +1,4 @@
-import { upsertMarkedBlock } from './marked-block.js';
+import { removeMarkedBlock, upsertMarkedBlock } from './marked-block.js';
 
 /**
  * The blocks `paracle install` puts in the husky hook scripts (`.husky/pre-commit`,
@@ -80,6 +80,11 @@ function worktreeRunnerLines(options: HookBlockOptions): string[] {
 /** `existing` (null: no file yet) with `block` in it exactly once; returns the same text when already current. */
 export function upsertBlock(existing: string | null, block: string): string {
   return upsertMarkedBlock(existing, block, { start: BLOCK_START, end: BLOCK_END, blankLineBefore: false, blankIsEmpty: true });
+}
+
+/** `existing` without the block (`paracle uninstall`); the same text when it has none. */
+export function withoutBlock(existing: string): string {
+  return removeMarkedBlock(existing, { start: BLOCK_START, end: BLOCK_END, blankLineBefore: false });
 }
 
 /** Single-quoted for sh, so folder names with spaces or `$` arrive intact. */

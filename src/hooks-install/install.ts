@@ -36,8 +36,8 @@ import { preparedScript, withPrepareScript } from './prepare-script.js';
  */
 
 export const PACKAGE_NAME = 'paracle-hooks';
-const TOOLKIT_HOOKS = ['pre-commit', 'post-merge'] as const;
-const HUSKY_SCRIPTS: readonly HookName[] = ['pre-commit', 'post-merge', 'post-checkout'];
+export const TOOLKIT_HOOKS = ['pre-commit', 'post-merge'] as const;
+export const HUSKY_SCRIPTS: readonly HookName[] = ['pre-commit', 'post-merge', 'post-checkout'];
 
 export interface InstallOptions {
   cwd?: string;
@@ -93,7 +93,7 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
 }
 
 /** The project: the nearest folder with a package.json, from `cwd` up. */
-function findPackageDir(cwd: string): string {
+export function findPackageDir(cwd: string): string {
   for (let dir = cwd; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) {
@@ -131,7 +131,9 @@ function findInstalledToolkit(packageDir: string, layout: RepoLayout): Installed
   );
 }
 
-type HooksFolder = { kind: 'husky'; huskyDir: string; repairedFrom: string | null } | { kind: 'other'; hooksPath: string; folder: string };
+export type HooksFolder =
+  | { kind: 'husky'; huskyDir: string; repairedFrom: string | null }
+  | { kind: 'other'; hooksPath: string; folder: string };
 
 /**
  * Where the hooks go. No core.hooksPath: `.husky` beside package.json, next to node_modules. An
@@ -141,7 +143,7 @@ type HooksFolder = { kind: 'husky'; huskyDir: string; repairedFrom: string | nul
  * install wrote absolute paths): it is repaired. Any other core.hooksPath belongs to another
  * tool, and is not taken over.
  */
-async function chooseHooksFolder(layout: RepoLayout, packageDir: string): Promise<HooksFolder> {
+export async function chooseHooksFolder(layout: RepoLayout, packageDir: string): Promise<HooksFolder> {
   const current = await readGitConfig(layout.topLevel, 'clean', 'core.hooksPath');
   if (current === null || current.trim() === '') return { kind: 'husky', huskyDir: join(packageDir, '.husky'), repairedFrom: null };
   const trimmed = current.replace(/[\\/]+$/, '');

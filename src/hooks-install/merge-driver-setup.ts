@@ -5,7 +5,7 @@ import { readGitConfig, writeGitConfig } from '../git/config.js';
 import type { RepoLayout } from '../git/repo-layout.js';
 import { AUDIT_LOG_RELATIVE, findParacRoot, PARAC_DIR, STATE_FILE_RELATIVE } from '../state/paths.js';
 import { shellQuote } from './hook-script.js';
-import { upsertMarkedBlock } from './marked-block.js';
+import { removeMarkedBlock, upsertMarkedBlock } from './marked-block.js';
 
 /**
  * The merge part of `paracle install`:
@@ -73,6 +73,11 @@ export function mergeAttributesBlock(paracFromTop: string): string {
 /** `existing` with the block added once or brought up to date, everything else kept; the same text when current. */
 export function upsertMergeAttributes(existing: string | null, block: string): string {
   return upsertMarkedBlock(existing, block, { start: ATTRIBUTES_START, end: ATTRIBUTES_END, blankLineBefore: true });
+}
+
+/** `existing` without the block (`paracle uninstall`); the same text when it has none. */
+export function withoutMergeAttributes(existing: string): string {
+  return removeMarkedBlock(existing, { start: ATTRIBUTES_START, end: ATTRIBUTES_END, blankLineBefore: true });
 }
 
 /** A pattern with spaces, quotes or backslashes is written C-quoted, as gitattributes allows. */
