@@ -13,7 +13,8 @@ import { removeMarkedBlock, upsertMarkedBlock } from './marked-block.js';
  * post-checkout exists for linked worktrees: core.hooksPath is relative (`.husky/_`), and husky's
  * runner folder `_` is ignored by git, so a new worktree has none and would run no hooks at all.
  * `git worktree add` runs post-checkout in the new worktree with a null previous HEAD; the block
- * then copies the runner there. Pure shell: it runs on every checkout and must cost nothing.
+ * then copies the runner there, and prints once how to run the CLI in a worktree without
+ * node_modules. Pure shell: it runs on every checkout and must cost nothing.
  *
  * Each block sits between marker lines: running install again replaces it in place (or leaves the
  * file untouched when it is current), and everything else in the file is kept as it was.
@@ -64,13 +65,21 @@ function runToolkitLines(options: HookBlockOptions): string[] {
 
 function worktreeRunnerLines(options: HookBlockOptions): string[] {
   const runner = shellQuote(`${options.huskyFromTop}/_`);
+  const bin = `${options.toolkitFromTop}/dist/cli/bin.js`;
   return [
-    "# `git worktree add` (a null previous HEAD): copy husky's runner into the new worktree, or its commits run no hooks.",
+    "# `git worktree add` (a null previous HEAD): copy husky's runner into the new worktree, or its commits run no hooks,",
+    '# and say once how to run the CLI there (no node_modules: `npx paracle` would ask the registry for another package).',
     'case "${1-}" in',
     "  '' | *[!0]*) ;;",
     `  *) if [ ! -f ${runner}/h ] && [ -f "\${0%/*}/_/h" ]; then`,
     `       mkdir -p ${runner} && cp -p "\${0%/*}/_/"* "\${0%/*}/_/.gitignore" ${runner}/ ||`,
     '         echo "paracle: could not set up the hooks in this worktree; run paracle-hooks install here" >&2',
+    '     fi',
+    `     if [ ! -f ${shellQuote(bin)} ]; then`,
+    '       paracle_main=$(cd "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/.." 2>/dev/null && pwd) || paracle_main=',
+    `       if [ -n "$paracle_main" ] && [ -f "$paracle_main/${bin}" ]; then`,
+    `         echo "paracle: this worktree has no node_modules; run paracle here as: node '$paracle_main/${bin}' <command>" >&2`,
+    '       fi',
     '     fi ;;',
     'esac',
   ];

@@ -5,10 +5,11 @@ import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
 import { readIndexEntries } from '../git/index-files.js';
 import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
+import { foldersOutsideSparseCheckout, sparseCheckoutWarning } from '../git/sparse-checkout.js';
 import { auditLogPath, findParacRoot } from '../state/paths.js';
 import { type HookName, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
-import { setUpMergeDriver } from './merge-driver-setup.js';
+import { paracFromTop, setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
 
 /**
@@ -52,7 +53,9 @@ export interface ExternalHooks {
 
 export type InstallReport =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'installed'; changes: string[]; notes: string[]; externalHooks: ExternalHooks | null };
+  | { kind: 'installed'; changes: string[]; notes: string[]; warnings: string[]; externalHooks: ExternalHooks | null };
+
+const NO_PARAC_NOTE = 'no .parac/ folder found yet; the hooks will look for one from the repository top when they run';
 
 export async function installHooks(options: InstallOptions = {}): Promise<InstallReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -74,6 +77,10 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   const notes: string[] = [];
 
   const hooks = await chooseHooksFolder(layout, packageDir);
+  // Asked before the hooks are written: writing them brings `.husky/` back on disk for now.
+  const leftOut = await foldersLeftOutBySparseCheckout(layout, hooks, packageDir);
+  const warnings =
+    leftOut.length === 0 ? [] : [sparseCheckoutWarning(leftOut, 'commits in this worktree are not recorded in current_state.yaml')];
   let externalHooks: ExternalHooks | null = null;
   if (hooks.kind === 'husky') {
     if (hooks.repairedFrom !== null) {
@@ -89,7 +96,28 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   await noteTrackedAuditLog(layout, packageDir, notes);
   await setUpMergeDriver(layout, toolkit.fromTop, packageDir, changes);
   await ensurePrepareScript(packageDir, layout, changes);
-  return { kind: 'installed', changes, notes, externalHooks };
+  const paracLeftOut = leftOut.includes(paracFromTop(layout.topLevel, packageDir));
+  return {
+    kind: 'installed',
+    changes,
+    notes: paracLeftOut ? notes.filter((note) => note !== NO_PARAC_NOTE) : notes,
+    warnings,
+    externalHooks,
+  };
+}
+
+/**
+ * The husky folder and `.parac/`, when this worktree's sparse checkout leaves them out: git then
+ * runs no hook (husky's folder is gone) or the hooks find no state, and commits go unrecorded.
+ */
+async function foldersLeftOutBySparseCheckout(layout: RepoLayout, hooks: HooksFolder, packageDir: string): Promise<string[]> {
+  const folders = [paracFromTop(layout.topLevel, packageDir)];
+  if (hooks.kind === 'husky') folders.unshift(toPosix(relative(layout.topLevel, hooks.huskyDir)));
+  return foldersOutsideSparseCheckout(
+    layout.topLevel,
+    'clean',
+    folders.filter((folder) => folder !== '' && !folder.startsWith('..')),
+  );
 }
 
 /** The project: the nearest folder with a package.json, from `cwd` up. */
@@ -265,7 +293,7 @@ async function writeHookScripts(
 function paracRootOption(topLevel: string, packageDir: string, notes: string[]): string | null {
   const found = findParacRoot(packageDir);
   if (found === null) {
-    notes.push('no .parac/ folder found yet; the hooks will look for one from the repository top when they run');
+    notes.push(NO_PARAC_NOTE);
     return null;
   }
   const fromTop = relative(topLevel, found);

@@ -109,7 +109,7 @@ export async function setUpMergeDriver(layout: RepoLayout, toolkitFromTop: strin
 }
 
 /** The project's .parac/ relative to the repository top (where `paracle init` would create it when there is none yet). */
-function paracFromTop(topLevel: string, packageDir: string): string {
+export function paracFromTop(topLevel: string, packageDir: string): string {
   const found = findParacRoot(packageDir);
   const root = found !== null && !relative(topLevel, found).startsWith('..') ? found : join(packageDir, PARAC_DIR);
   return toPosix(relative(topLevel, root));
