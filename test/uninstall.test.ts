@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeMarkedBlock, upsertMarkedBlock } from '../src/hooks-install/marked-block.js';
+import { preparedScript, scriptWithoutInstall } from '../src/hooks-install/prepare-script.js';
 import { LOG_REL, STATE_REL } from './support/git-repo.js';
 import { npmEnvironment } from './support/packed-project.js';
 import { makePackedRepo, type PackedRepo, removeScratchFolders, runCommand, scratchDir } from './support/packed-repo.js';
@@ -130,5 +132,50 @@ describe('paracle uninstall', () => {
     expect(readFileSync(join(repo.dir, 'package.json'), 'utf8')).toBe(broken);
     for (const rel of files) expect(fileOrNull(repo, rel), rel).toBe(before[rel]);
     expect(await Promise.all(['core.hooksPath', ...MERGE_KEYS].map((key) => config(repo, key)))).toEqual(configBefore);
+  });
+});
+
+describe("another tool's core.hooksPath", () => {
+  it('is left alone, with a note naming each line that still runs paracle; the rest is removed', async () => {
+    const repo = await makePackedRepo({ install: false });
+    mkdirSync(join(repo.dir, '.githooks'));
+    const hook = join(repo.dir, '.githooks', 'pre-commit');
+    const line = 'node node_modules/paracle-hooks/hooks/pre-commit.cjs "$@" || exit $?';
+    writeFileSync(hook, `#!/bin/sh\necho other\n${line}\n`);
+    chmodSync(hook, 0o755);
+    await repo.git(['config', 'core.hooksPath', '.githooks']);
+    expect((await repo.paracle(['install'])).exitCode).toBe(0);
+    const hookText = readFileSync(hook, 'utf8');
+
+    const result = await repo.paracle(['uninstall']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      `paracle: note: ${hook} is another tool's hook (core.hooksPath .githooks) and still runs paracle's: remove the line ${line}`,
+    );
+    expect(readFileSync(hook, 'utf8')).toBe(hookText);
+    expect(await config(repo, 'core.hooksPath')).toBe('.githooks');
+    for (const key of MERGE_KEYS) expect(await config(repo, key), key).toBeNull();
+    expect(JSON.parse(repo.read('package.json')).scripts).toBeUndefined();
+  });
+});
+
+describe('taking back what install wrote (pure)', () => {
+  it('scriptWithoutInstall undoes preparedScript, for a new script, one appended to, and an earlier `paracle install`', () => {
+    expect(scriptWithoutInstall(preparedScript(undefined)!)).toBeNull();
+    expect(scriptWithoutInstall(preparedScript('husky')!)).toBe('husky');
+    expect(scriptWithoutInstall(preparedScript('npm run build && husky')!)).toBe('npm run build && husky');
+    expect(scriptWithoutInstall('paracle install && husky')).toBe('husky');
+    expect(scriptWithoutInstall('husky; paracle-hooks install --quiet || exit 0')).toBe('husky');
+    expect(scriptWithoutInstall('husky')).toBeUndefined();
+  });
+
+  it('removeMarkedBlock undoes upsertMarkedBlock byte for byte, wherever the block sits', () => {
+    const markers = { start: '# >>> x', end: '# <<< x', blankLineBefore: true };
+    const block = '# >>> x\nrule\n# <<< x\n';
+    for (const user of ['a\nb\n', 'a\n\n', ''])
+      expect(removeMarkedBlock(upsertMarkedBlock(user, block, markers), markers).trim()).toBe(user.trim());
+    expect(removeMarkedBlock(upsertMarkedBlock('a\nb\n', block, markers), markers)).toBe('a\nb\n');
+    expect(removeMarkedBlock(`top\n${block}bottom\n`, markers)).toBe('top\nbottom\n');
+    expect(removeMarkedBlock('no block\n', markers)).toBe('no block\n');
   });
 });
