@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeMarkedBlock, upsertMarkedBlock } from '../src/hooks-install/marked-block.js';
@@ -132,6 +132,29 @@ describe('paracle uninstall', () => {
     expect(readFileSync(join(repo.dir, 'package.json'), 'utf8')).toBe(broken);
     for (const rel of files) expect(fileOrNull(repo, rel), rel).toBe(before[rel]);
     expect(await Promise.all(['core.hooksPath', ...MERGE_KEYS].map((key) => config(repo, key)))).toEqual(configBefore);
+  });
+});
+
+describe('a write that fails part way', () => {
+  it("git's config locked by another git process: the hook scripts, attributes and package.json already changed are put back, modes too, and it says where", async () => {
+    const repo = await makePackedRepo();
+    const files = ['.husky/pre-commit', '.husky/post-merge', '.husky/post-checkout', '.gitattributes', 'package.json'];
+    const before = Object.fromEntries(files.map((rel) => [rel, fileOrNull(repo, rel)]));
+    const modes = files.map((rel) => statSync(join(repo.dir, rel)).mode);
+    const configBefore = await Promise.all(['core.hooksPath', ...MERGE_KEYS].map((key) => config(repo, key)));
+    const gitDir = (await repo.git(['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    writeFileSync(join(gitDir, 'config.lock'), '');
+
+    const result = await repo.paracle(['uninstall']);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^paracle: uninstall stopped at git config core\.hooksPath: .*; nothing was changed$/);
+    for (const rel of files) expect(fileOrNull(repo, rel), rel).toBe(before[rel]);
+    expect(files.map((rel) => statSync(join(repo.dir, rel)).mode)).toEqual(modes);
+    rmSync(join(gitDir, 'config.lock'));
+    expect(await Promise.all(['core.hooksPath', ...MERGE_KEYS].map((key) => config(repo, key)))).toEqual(configBefore);
+    expect((await repo.git(['status', '--porcelain'])).stdout).toBe('');
   });
 });
 

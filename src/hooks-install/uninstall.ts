@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ParacleError } from '../errors.js';
 import { readGitConfig, unsetGitConfig, writeGitConfig } from '../git/config.js';
@@ -186,9 +186,14 @@ async function applyPlan(layout: RepoLayout, plan: UninstallPlan): Promise<void>
   try {
     for (const edit of plan.files) {
       step = relativeName(layout, edit.path);
+      const { mode } = statSync(edit.path);
       if (edit.after === null) await unlink(edit.path);
       else await writeFile(edit.path, edit.after);
-      undo.push(() => writeFile(edit.path, edit.before));
+      // A deleted hook script comes back executable, as it was: git would see a mode change otherwise.
+      undo.push(async () => {
+        await writeFile(edit.path, edit.before);
+        await chmod(edit.path, mode);
+      });
     }
     for (const edit of plan.config) {
       step = `git config ${edit.key}`;
