@@ -57,6 +57,9 @@ describe('paracle uninstall', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('paracle: .husky/pre-commit: removed');
     expect(result.stdout).toContain('paracle: git config core.hooksPath (.husky/_) removed');
+    expect(result.stdout).toContain(
+      'paracle: note: commit the changed files: .husky/pre-commit .husky/post-merge .husky/post-checkout .gitattributes package.json\n',
+    );
     expect(existsSync(join(repo.dir, '.husky'))).toBe(false);
     expect(existsSync(join(linked, '.husky/_'))).toBe(false);
     expect(await config(repo, 'core.hooksPath')).toBeNull();

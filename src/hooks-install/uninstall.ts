@@ -71,7 +71,9 @@ export async function uninstallHooks(options: UninstallOptions = {}): Promise<Un
   await applyPlan(layout, plan);
   const changes = [...plan.files.map((edit) => edit.change), ...plan.config.map((edit) => edit.change)];
   if (plan.runners.length > 0) changes.push(`husky's runner removed (${plan.runners.map((dir) => relativeName(layout, dir)).join(', ')})`);
-  return { changes, notes: plan.notes };
+  const notes = [...plan.notes];
+  if (plan.files.length > 0) notes.push(`commit the changed files: ${plan.files.map((edit) => relativeName(layout, edit.path)).join(' ')}`);
+  return { changes, notes };
 }
 
 async function planUninstall(layout: RepoLayout, packageDir: string): Promise<UninstallPlan> {
@@ -138,7 +140,7 @@ async function planUninstall(layout: RepoLayout, packageDir: string): Promise<Un
         path: attributes,
         before,
         after: empty ? null : after,
-        change: `.gitattributes: ${empty ? 'removed (it held only paracle’s lines)' : 'paracle’s merge lines removed'} (commit it)`,
+        change: `.gitattributes: ${empty ? 'removed (it held only paracle’s lines)' : 'paracle’s merge lines removed'}`,
       });
     }
   }
