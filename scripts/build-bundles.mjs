@@ -22,8 +22,18 @@ const common = {
   target: 'node20',
   logLevel: 'warning',
 };
+// The Redis client is loaded only when a URL is configured (src/engine/): the start-up bundles
+// require it from its own minified bundle beside them, so a hook or command without Redis reads
+// not one byte of it (docs/design.md, "The Redis client").
+const redisClientBundle = {
+  name: 'redis-client-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: '../redis-client/load.cjs', external: true }));
+  },
+};
 const startUpBundle = {
   ...common,
+  plugins: [redisClientBundle],
   // The flock binding (src/lock/flock.ts) is native code in dist/flock-binding/, found through the
   // package's `imports` at run time, and only when a save takes the Python tooling's lock; `import()`
   // of it becomes a require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
@@ -34,7 +44,9 @@ const startUpBundle = {
 
 rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
+rmSync('dist/redis-client', { recursive: true, force: true });
 await Promise.all([
+  build({ ...common, entryPoints: ['@redis/client'], outfile: 'dist/redis-client/index.cjs', minify: true, banner: { js: stamp } }),
   build({ ...startUpBundle, entryPoints: ['src/cli/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
@@ -51,6 +63,22 @@ await Promise.all([
 ]);
 
 for (const entry of ['dist/cli/main.js', 'dist/cli/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
+
+// The Redis client's bundle is loaded through the same V8 code cache as the CLI's (its start-up is
+// mostly compiling the commands it defines); the cache is written when the process exits.
+writeFileSync(
+  'dist/redis-client/load.cjs',
+  `'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { loadThroughCodeCache } = require('../hooks-bundle/code-cache.cjs');
+const file = join(__dirname, 'index.cjs');
+const bundle = { file, source: readFileSync(file, 'utf8'), buildId: '${buildId}' };
+const loaded = loadThroughCodeCache(bundle, 'redis-client');
+process.once('exit', loaded.saveCodeCache);
+module.exports = loaded.exports;
+`,
+);
 
 // The CommonJS entry's types: every declaration file index.d.ts reaches, copied as `.d.cts` with
 // its relative imports renamed to match. TypeScript reads a `.d.ts` in a `type: module` package as

@@ -6,6 +6,10 @@
 /** Every `code` an error of this toolkit carries: scripts match on these (`--json` prints them). */
 export type ErrorCode =
   | 'AUDIT_ENTRY_INVALID'
+  | 'ENGINE_LINEAGE'
+  | 'ENGINE_NOT_SEEDED'
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_URL'
   | 'GIT_FAILED'
   | 'HOOK_REFUSED'
   | 'HOOKS_CONFIG'
@@ -198,6 +202,26 @@ export class StateLockHeldError extends ParacleError {
  * Told what went wrong without failing the call (a save written whose audit entry was not; a Python
  * lock that cannot be taken here). The library never prints: the CLI passes a handler that renders.
  */
+/**
+ * The shared state engine (Redis) cannot be used: unreachable, timing out, refusing the password, not
+ * Redis (ENGINE_UNAVAILABLE, exit 5); a URL that does not parse (ENGINE_URL, exit 2); a head that is
+ * missing or does not continue what this host has (ENGINE_NOT_SEEDED, ENGINE_LINEAGE). `where` is
+ * host:port, never the password.
+ */
+export class EngineError extends ParacleError {
+  readonly where: string;
+
+  constructor(
+    code: 'ENGINE_LINEAGE' | 'ENGINE_NOT_SEEDED' | 'ENGINE_UNAVAILABLE' | 'ENGINE_URL',
+    where: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.where = where;
+  }
+}
+
 export type WarningHandler = (message: string) => void;
 
 /** Without a handler, warnings go to node's own channel (`process.on('warning')`), code PARACLE_WARNING. */

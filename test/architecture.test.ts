@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'fs', 'git', 'text'],
   ['document'],
   ['lock', 'state'],
-  ['log', 'reconcile', 'validate'],
+  ['log', 'reconcile', 'validate', 'engine'],
   ['store', 'schema'],
   ['history'],
   ['tasks', 'config', 'metrics', 'hooks-install', 'hooks-run', 'sync', 'verify', 'merge-driver'],

@@ -5,6 +5,7 @@ import { StateParseError } from '../src/errors.js';
 import { mergeStateTexts } from '../src/merge-driver/merge-state-texts.js';
 import { runMergeDriver } from '../src/merge-driver/run-merge-driver.js';
 import { parseStateText, rewriteYaml } from '../src/document/document.js';
+import { conflictBlocks as blocks, resolveConflicts as resolve } from './support/conflict-blocks.js';
 import { HISTORY, INVALID_HISTORY_PREFIX, historyFiles, readFixture, tempDir } from './support/fixtures.js';
 
 /**
@@ -24,31 +25,6 @@ function edit(text: string, mutate: (data: Record<string, any>) => void): string
 
 function data(text: string): Record<string, any> {
   return parseStateText(text, 'merged').data as Record<string, any>;
-}
-
-/** The file with every conflict block resolved to one side, as a person picking that side would. */
-function resolve(text: string, side: 'ours' | 'theirs'): string {
-  const out: string[] = [];
-  let state: 'common' | 'ours' | 'theirs' = 'common';
-  for (const line of text.split(/(?<=\n)/)) {
-    if (line.startsWith('<<<<<<< ')) state = 'ours';
-    else if (line === '=======\n' && state === 'ours') state = 'theirs';
-    else if (line.startsWith('>>>>>>> ')) state = 'common';
-    else if (state === 'common' || state === side) out.push(line);
-  }
-  return out.join('');
-}
-
-/** The lines between (and including) the markers of each block. */
-function blocks(text: string): string[][] {
-  const lines = text.split('\n');
-  const result: string[][] = [];
-  lines.forEach((line, i) => {
-    if (!line.startsWith('<<<<<<< ')) return;
-    const end = lines.findIndex((l, j) => j > i && l.startsWith('>>>>>>> '));
-    result.push(lines.slice(i, end + 1));
-  });
-  return result;
 }
 
 describe('mergeStateTexts: clean merges', () => {
@@ -270,6 +246,182 @@ describe('mergeStateTexts: true conflicts', () => {
     const all = blocks(result.text);
     expect(all.map((b) => b.length)).toEqual([5, 5]);
     expect(data(resolve(result.text, 'theirs')).repository.url).toBe('https://example.invalid/ours');
+  });
+});
+
+describe('mergeStateTexts: comments', () => {
+  /** `text` with `comment` written on the line above the top-level `key`. */
+  const commentAbove = (text: string, key: string, comment: string) => {
+    const at = text.search(new RegExp(`^${key}:`, 'm'));
+    return `${text.slice(0, at)}${comment}\n${text.slice(at)}`;
+  };
+  const lineBefore = (text: string, line: string) => {
+    const lines = text.split('\n');
+    return lines[lines.indexOf(line) - 1];
+  };
+
+  it('each side added a comment above a different key: both kept above their keys, whichever side changed more', async () => {
+    const a = commentAbove(
+      edit(REAL, (d) => {
+        d.revision = 12;
+        d.current_phase.progress = '40%';
+      }),
+      'blockers',
+      '# Blockers: waiting on legal',
+    );
+    const b = commentAbove(
+      edit(REAL, (d) => {
+        d.revision = 13;
+        d.next_actions.push('one', 'two', 'three', 'four');
+        d.metrics.extra = 1;
+      }),
+      'risks',
+      '# Risks are reviewed weekly',
+    );
+    const ab = await mergeStateTexts({ base: REAL, current: a, other: b });
+    const ba = await mergeStateTexts({ base: REAL, current: b, other: a });
+    for (const result of [ab, ba]) {
+      expect(result.conflicts).toEqual([]);
+      expect(lineBefore(result.text, 'blockers: []')).toBe('# Blockers: waiting on legal');
+      expect(lineBefore(result.text, 'risks:')).toBe('# Risks are reviewed weekly');
+      const merged = data(result.text);
+      expect(merged.current_phase.progress).toBe('40%');
+      expect(merged.next_actions.slice(-4)).toEqual(['one', 'two', 'three', 'four']);
+      expect(merged.revision).toBe(14);
+    }
+    expect(ab.text).toBe(ba.text);
+  });
+
+  it('a comment inside an entry the other side changed more: the comment and both sides’ values kept', async () => {
+    const small = edit(REAL, (d) => void (d.revision = 12)).replace('  progress: ', '  # measured by closed tasks\n  progress: ');
+    const large = edit(REAL, (d) => {
+      d.revision = 12;
+      d.current_phase.status = 'review';
+      d.current_phase.focus_areas = ['one', 'two', 'three'];
+      d.next_actions.push('one', 'two', 'three');
+    });
+    expect(data(small).current_phase).toEqual(data(REAL).current_phase);
+    for (const [current, other] of [
+      [small, large],
+      [large, small],
+    ] as const) {
+      const result = await mergeStateTexts({ base: REAL, current, other });
+      expect(result.conflicts).toEqual([]);
+      expect(result.text).toContain('  # measured by closed tasks\n  progress: ');
+      expect(data(result.text).current_phase).toEqual(data(large).current_phase);
+    }
+  });
+
+  it('the same comment added on both sides is kept once; a comment the smaller side added at the end of the file is kept', async () => {
+    const large = commentAbove(
+      edit(REAL, (d) => {
+        d.version = '2.0';
+        d.next_actions.push('x', 'y', 'z');
+      }),
+      'blockers',
+      '# see the tracker',
+    );
+    const small = `${commentAbove(REAL, 'blockers', '# see the tracker')}# end of state\n`;
+    for (const [current, other] of [
+      [large, small],
+      [small, large],
+    ] as const) {
+      const result = await mergeStateTexts({ base: REAL, current, other });
+      expect(result.conflicts).toEqual([]);
+      expect(result.text.split('# see the tracker')).toHaveLength(2);
+      expect(result.text.endsWith('# end of state\n')).toBe(true);
+      expect(data(result.text)).toMatchObject({ version: '2.0' });
+    }
+  });
+
+  it('both sides wrote a different comment above the same key: a conflict around that entry, either side resolves it', async () => {
+    const a = commentAbove(
+      edit(REAL, (d) => {
+        d.blockers = [{ id: 'blocker_1', description: 'legal', severity: 'high' }];
+      }),
+      'blockers',
+      '# ours: ask legal first',
+    );
+    const b = commentAbove(
+      edit(REAL, (d) => {
+        d.next_actions.push('from theirs');
+      }),
+      'blockers',
+      '# theirs: nothing blocks us',
+    );
+    const result = await mergeStateTexts({ base: REAL, current: a, other: b });
+    expect(result.conflicts.map((c) => c.keys)).toEqual([['comments of blockers']]);
+    expect(blocks(result.text)).toEqual([
+      [
+        '<<<<<<< ours (comments of blockers)',
+        '# ours: ask legal first',
+        'blockers:',
+        '  - id: blocker_1',
+        '    description: legal',
+        '    severity: high',
+        '=======',
+        '# theirs: nothing blocks us',
+        'blockers:',
+        '  - id: blocker_1',
+        '    description: legal',
+        '    severity: high',
+        '>>>>>>> theirs (comments of blockers)',
+      ],
+    ]);
+    for (const side of ['ours', 'theirs'] as const) {
+      const resolved = resolve(result.text, side);
+      expect(resolved).toContain(side === 'ours' ? '# ours: ask legal first\nblockers:' : '# theirs: nothing blocks us\nblockers:');
+      expect(data(resolved).blockers).toEqual([{ id: 'blocker_1', description: 'legal', severity: 'high' }]);
+      expect(data(resolved).next_actions.at(-1)).toBe('from theirs');
+    }
+  });
+
+  it('a comment clash and a value clash in one entry: one block, each side as it wrote it', async () => {
+    const a = commentAbove(
+      edit(REAL, (d) => void (d.current_phase.progress = '40%')),
+      'current_phase',
+      '# ours',
+    );
+    const b = commentAbove(
+      edit(REAL, (d) => void (d.current_phase.progress = '60%')),
+      'current_phase',
+      '# theirs',
+    );
+    const result = await mergeStateTexts({ base: REAL, current: a, other: b });
+    expect(result.conflicts.map((c) => c.keys)).toEqual([['comments of current_phase', 'current_phase.progress']]);
+    expect(data(resolve(result.text, 'ours')).current_phase.progress).toBe('40%');
+    expect(data(resolve(result.text, 'theirs')).current_phase.progress).toBe('60%');
+    expect(resolve(result.text, 'theirs')).toContain('# theirs\ncurrent_phase:');
+  });
+});
+
+describe('mergeStateTexts: a virtual merge base (two merge bases merged, criss-cross history)', () => {
+  it('where the bases clash (a value, comments) their own ancestor’s stays; no markers; the rest merged; revision the larger', async () => {
+    const a = edit(REAL, (d) => {
+      d.revision = 12;
+      d.current_phase.progress = '40%';
+      d.next_actions.push('from a');
+    }).replace('\nblockers: []\n', '\n# a: ask legal\nblockers: []\n');
+    const b = edit(REAL, (d) => {
+      d.revision = 13;
+      d.current_phase.progress = '60%';
+      d.metrics.from_b = 1;
+    }).replace('\nblockers: []\n', '\n# b: nothing blocks us\nblockers: []\n');
+    for (const [current, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const result = await mergeStateTexts({ base: REAL, current, other, virtualBase: true });
+      expect(result.conflicts).toEqual([]);
+      expect(result.text).not.toMatch(/^<{7}/m);
+      expect(result.text).not.toContain('# a: ask legal');
+      expect(result.text).not.toContain('# b: nothing blocks us');
+      const merged = data(result.text);
+      expect(merged.current_phase.progress).toBe(data(REAL).current_phase.progress);
+      expect(merged.next_actions.at(-1)).toBe('from a');
+      expect(merged.metrics.from_b).toBe(1);
+      expect(merged.revision).toBe(13);
+    }
   });
 });
 

@@ -234,6 +234,73 @@ describe('a true conflict', () => {
   });
 });
 
+describe('comments each branch added', () => {
+  /** The state with `comment` on the line above the top-level `key`. */
+  function addCommentAbove(repo: TestRepo, key: string, comment: string): void {
+    const text = repo.read(STATE_REL);
+    const at = text.search(new RegExp(`^${key}:`, 'm'));
+    repo.write(STATE_REL, `${text.slice(0, at)}${comment}\n${text.slice(at)}`);
+  }
+  const lineBefore = (text: string, line: string) => {
+    const lines = text.split('\n');
+    return lines[lines.indexOf(line) - 1];
+  };
+
+  it('one above blockers, one above risks, each with a commit through the hooks: the merge keeps both', async () => {
+    const repo = await makeTestRepo();
+    await commitAll(repo, 'base');
+    await repo.git(['checkout', '-q', '-b', 'b']);
+    addCommentAbove(repo, 'risks', '# Risks are reviewed every Monday');
+    repo.write('packages/b.py', 'b\n');
+    await commitThroughHooks(repo, 'b: a comment above risks');
+    repo.write('docs/b.md', 'b\n');
+    await commitThroughHooks(repo, 'b: docs');
+    await repo.git(['checkout', '-q', 'main']);
+    addCommentAbove(repo, 'blockers', '# Blockers: ask legal before adding one');
+    repo.write('packages/a.py', 'a\n');
+    await commitThroughHooks(repo, 'main: a comment above blockers');
+    const [main, b] = [await stateAt(repo, 'main'), await stateAt(repo, 'b')];
+
+    const merge = await repo.user(['merge', '--no-edit', 'b']);
+    expect(merge.exitCode, merge.stdout + merge.stderr).toBe(0);
+    const merged = await stateAt(repo, 'HEAD');
+    expect(lineBefore(merged.text, 'blockers: []')).toBe('# Blockers: ask legal before adding one');
+    expect(lineBefore(merged.text, 'risks:')).toBe('# Risks are reviewed every Monday');
+    expect(merged.revision).toBe(Math.max(main.revision, b.revision) + 1);
+    expect(merged.data.recent_changes).toEqual(b.data.recent_changes);
+    expect(await porcelain(repo)).toBe('');
+  });
+
+  it('different comments above the same key: git reports a conflict around that entry, the rest merged', async () => {
+    const repo = await makeTestRepo();
+    await commitAll(repo, 'base');
+    await repo.git(['checkout', '-q', '-b', 'b']);
+    addCommentAbove(repo, 'blockers', '# theirs: nothing blocks us');
+    await updateState(repo.paracRoot, (s) => s.updateProgress(20));
+    await commitAll(repo, 'b');
+    await repo.git(['checkout', '-q', 'main']);
+    addCommentAbove(repo, 'blockers', '# ours: ask legal first');
+    await commitAll(repo, 'main');
+
+    const merge = await repo.user(['merge', '--no-edit', 'b'], { env: NO_HOOKS });
+    expect(merge.exitCode).toBe(1);
+    expect(merge.stderr).toContain('both sides changed comments of blockers differently; everything else is merged');
+    const lines = repo.read(STATE_REL).split('\n');
+    const start = lines.indexOf('<<<<<<< ours (comments of blockers)');
+    expect(lines.slice(start, start + 7)).toEqual([
+      '<<<<<<< ours (comments of blockers)',
+      '# ours: ask legal first',
+      'blockers: []',
+      '=======',
+      '# theirs: nothing blocks us',
+      'blockers: []',
+      '>>>>>>> theirs (comments of blockers)',
+    ]);
+    const resolved = [...lines.slice(0, start), ...lines.slice(start + 4, start + 6), ...lines.slice(start + 7)].join('\n');
+    expect((parseStateText(resolved, 'resolved').data as Data).current_phase.progress).toBe('20%');
+  });
+});
+
 describe('branches that both committed through the hooks', () => {
   it('merge cleanly (revision, snapshot, recent_changes, repository); a tracked audit log keeps every line; verify agrees', async () => {
     const repo = await makeTestRepo();

@@ -5,6 +5,7 @@ export const EXIT = {
   usage: 2,
   lockTimeout: 3,
   conflict: 4,
+  engineUnavailable: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

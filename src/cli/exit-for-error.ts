@@ -16,5 +16,7 @@ export function exitForError(error: unknown, options: { verbose?: boolean } = {}
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'STATE_LOCK_TIMEOUT') return EXIT.lockTimeout;
   if (code === 'STATE_CONFLICT') return EXIT.conflict;
+  if (code === 'ENGINE_UNAVAILABLE') return EXIT.engineUnavailable;
+  if (code === 'ENGINE_URL') return EXIT.usage;
   return EXIT.failed;
 }

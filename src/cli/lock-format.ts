@@ -20,3 +20,10 @@ function formatAge(ms: number): string {
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.round(ms / 60_000)} min`;
 }
+
+/** The shared (Redis) lock for people: free, or who holds it and when it expires. */
+export function describeSharedLock(lock: { holder: LockHolder | null; ttlMs: number } | null): string {
+  if (lock === null) return 'free';
+  const who = lock.holder ? `${describeHolder(lock.holder)} since ${lock.holder.startedAt}` : 'an unknown holder';
+  return `held by ${who}, expires in ${formatAge(Math.max(0, lock.ttlMs))} unless renewed`;
+}

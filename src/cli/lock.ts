@@ -9,11 +9,18 @@ export function register(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const { commandContext } = await import('./command-context.js');
       const { readLockStatus } = await import('../lock/lock.js');
-      const { describeLockStatus } = await import('./lock-format.js');
+      const { describeLockStatus, describeSharedLock } = await import('./lock-format.js');
       const context = commandContext(command);
       const status = await readLockStatus(context.stateFile);
-      if (context.json) context.printJson(status);
-      else context.say(describeLockStatus(status));
+      // With the Redis engine on, the shared lock matters too: hosts take turns there first.
+      const { stateEngineFor } = await import('../engine/state-engine.js');
+      const engine = (await stateEngineFor(context.root)) as import('../engine/redis/redis-engine.js').RedisStateEngine | null;
+      const shared = engine === null ? undefined : (await engine.status(context.root)).lock;
+      if (context.json) context.printJson(shared === undefined ? status : { ...status, redis: shared });
+      else {
+        context.say(describeLockStatus(status));
+        if (engine !== null) context.say(`redis (${engine.where}): ${describeSharedLock(shared ?? null)}`);
+      }
     });
   lock
     .command('clear')

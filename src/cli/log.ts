@@ -14,6 +14,7 @@ export function register(program: Command): void {
       const { formatAuditEntry } = await import('./audit-format.js');
       const context = commandContext(command);
       // The whole log, ordered by time: the Python tooling appends too, and a union merge puts one branch's lines after the other's.
+      await (await import('../engine/state-engine.js')).catchUpWithEngine(context.root, context.timeout);
       const entries = newestFirst((await readAuditLog(context.root)).entries).slice(0, options.limit ?? 20);
       if (context.json) context.printJson(entries);
       else if (entries.length === 0) context.say('paracle: the audit log is empty');

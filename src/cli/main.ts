@@ -15,6 +15,7 @@ type Register = (program: Command) => void;
 
 const commandModules: Array<() => Promise<{ register: Register }>> = [
   // One line per command file; keep sorted.
+  () => import('./engine.js'),
   () => import('./history.js'),
   () => import('./hook.js'),
   () => import('./init.js'),

@@ -28,9 +28,11 @@ export function register(program: Command): void {
         const { writeJsonResult } = await import('./json-output.js');
         const globals = command.optsWithGlobals<GlobalOptions>();
         const outcome = await runMergeDriver({ base, current, other }, { path, markerSize: options.markerSize });
+        // The virtual base of a criss-cross merge is git's inner step: said only when asked (--verbose).
+        const quiet = outcome.kind === 'virtual-base' ? !globals.verbose : globals.quiet && outcome.kind === 'merged';
         if (globals.json) writeJsonResult(outcome, { pretty: false });
-        else if (!globals.quiet || outcome.kind !== 'merged') process.stderr.write(`${describeMergeOutcome(outcome)}\n`);
-        if (outcome.kind !== 'merged') throw new CliExit(EXIT.conflict);
+        else if (!quiet) process.stderr.write(`${describeMergeOutcome(outcome)}\n`);
+        if (outcome.kind !== 'merged' && outcome.kind !== 'virtual-base') throw new CliExit(EXIT.conflict);
       },
     );
 }

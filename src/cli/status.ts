@@ -12,6 +12,7 @@ export function register(program: Command): void {
       const { ParacState } = await import('../state/model.js');
       const { StateMissingError } = await import('../errors.js');
       const context = commandContext(command);
+      await (await import('../engine/state-engine.js')).catchUpWithEngine(context.root, context.timeout);
       const parsed = await readStatusState(context.stateFile);
       if (parsed === null) throw new StateMissingError(context.stateFile);
       const state = new ParacState(parsed);

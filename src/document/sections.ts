@@ -212,7 +212,7 @@ export function writeSections(
  * and whether the first top-level entry holding a block list indents it past the key. Reads only each
  * entry's key line and, after a key with no value on its line, the first line of content.
  */
-function wholeStyle(text: string, cut: TopLevelCut): Style {
+export function wholeStyle(text: string, cut: TopLevelCut): Style {
   const eol = /\r?\n/.exec(text)?.[0] === '\r\n' ? '\r\n' : '\n';
   const lineAt = (start: number, end: number) => {
     const newline = text.indexOf('\n', start);

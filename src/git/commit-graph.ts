@@ -28,10 +28,10 @@ export async function readCommitParents(
   return commit ? { commit, parents } : null;
 }
 
-/** The best common ancestor of two commits, or null when they have none. */
-export async function readMergeBase(cwd: string, env: HookEnvironment, a: string, b: string): Promise<string | null> {
-  const { stdout, exitCode } = await runGit(['merge-base', a, b], { cwd, env, okExitCodes: [1] });
-  return exitCode === 0 ? stdout.trim() : null;
+/** Every best common ancestor of two commits (two or more in a criss-cross history); empty when none. */
+export async function readMergeBases(cwd: string, env: HookEnvironment, a: string, b: string): Promise<string[]> {
+  const { stdout } = await runGit(['merge-base', '--all', a, b], { cwd, env, okExitCodes: [1] });
+  return stdout.split('\n').filter(Boolean);
 }
 
 export async function isAncestor(cwd: string, env: HookEnvironment, ancestor: string, descendant: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ParacleError, StateMissingError } from '../errors.js';
 import type { MergeConflict } from '../reconcile/merge-data.js';
 import { parseStateText } from '../document/document.js';
+import { catchUpWithEngine } from '../engine/state-engine.js';
 import { readAuditLog } from '../log/audit-log.js';
 import type { StateChangeEntry } from '../log/audit-entry.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap, type TrailState } from '../log/trail.js';
@@ -37,6 +38,8 @@ export class TrailGapError extends ParacleError {
 }
 
 async function trailEntries(paracRoot: string): Promise<StateChangeEntry[]> {
+  // With a shared engine, this host first takes the revisions it lacks: every host answers alike.
+  await catchUpWithEngine(paracRoot, undefined);
   return (await readAuditLog(paracRoot)).entries;
 }
 

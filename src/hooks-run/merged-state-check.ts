@@ -1,5 +1,6 @@
 import { StateParseError } from '../errors.js';
 import { firstConflictMarker } from '../document/find-conflict-markers.js';
+import { mergeDriverMarkerHint } from '../verify/conflict-marker-advice.js';
 import { parseStateText } from '../document/document.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 
@@ -7,7 +8,8 @@ import { committedRevision } from '../tasks/merge-revision.js';
  * What post-merge checks in the merged state, pure (texts in, warnings out). Each warning ends with
  * the one command that repairs it:
  *
- *   - conflict markers or invalid YAML in the working tree;
+ *   - conflict markers or invalid YAML in the working tree (markers paracle's merge driver wrote
+ *     are told apart from a merge made without it);
  *   - a merge commit whose state differs from a parent's without a revision above that parent's:
  *     git merged it line by line (the merge driver was not set up, or not named in .gitattributes),
  *     or the conflict was resolved by taking an older copy.
@@ -37,6 +39,11 @@ export function checkMergedState(facts: MergedStateFacts): string[] {
   const repair = madeByMerge ? repairAdvice(facts) : 'find it with `npx paracle-hooks validate`, fix it by hand and commit it';
   if (facts.workingText !== null) {
     const marker = firstConflictMarker(facts.workingText);
+    // Markers the driver wrote (a true conflict, or its line merge of a side it could not read) say so.
+    const driverHint = marker === null ? null : mergeDriverMarkerHint(facts.file, facts.workingText);
+    if (marker !== null && driverHint !== null) {
+      return [`${facts.file}:${marker.line}: git conflict markers in the merged state: ${driverHint}`];
+    }
     if (marker !== null) {
       return [
         `${facts.file}:${marker.line}: git conflict markers in the merged state (a merge made without paracle's merge driver): ${repair}`,

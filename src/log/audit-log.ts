@@ -32,11 +32,20 @@ const CLEAR_ATTEMPTS = 5;
  * else who may run alongside `clearOldChanges` should use `logStateChange`.
  */
 export async function appendStateChanges(paracRoot: string, entries: StateChangeInput[]): Promise<void> {
-  const fill = { timestamp: auditTimestamp(), processId: process.pid };
   // Everything is validated and serialised before the file is touched: a bad entry writes nothing.
-  const lines = entries.map((entry, index) => completeStateChange(entry, fill, index));
-  if (lines.length === 0) return;
-  const payload = Buffer.from(formatAuditLines(lines), 'utf8');
+  await appendAuditLines(paracRoot, formatStateChanges(entries));
+}
+
+/** The lines `appendStateChanges` would append, timestamped now: a shared engine stores them so every host appends the same bytes. */
+export function formatStateChanges(entries: readonly StateChangeInput[]): string {
+  const fill = { timestamp: auditTimestamp(), processId: process.pid };
+  return formatAuditLines(entries.map((entry, index) => completeStateChange(entry, fill, index)));
+}
+
+/** Appends lines made by `formatStateChanges` (here or on another host), as `appendStateChanges` does. */
+export async function appendAuditLines(paracRoot: string, lines: string): Promise<void> {
+  if (lines === '') return;
+  const payload = Buffer.from(lines, 'utf8');
 
   const file = auditLogPath(paracRoot);
   // Synchronous: this runs inside every save's lock hold (see writeFileAtomic).

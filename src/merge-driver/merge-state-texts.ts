@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { reconcileStates } from '../reconcile/reconcile-states.js';
 import { parseStateText, rewriteYaml } from '../document/document.js';
-import { locateConflict, withPutBackValues } from './conflict-location.js';
-import { markConflicts, type ConflictBlock } from './render-conflict-markers.js';
+import { formatMergePath, locateConflict, withPutBackValues, type LocatedConflict } from './conflict-location.js';
+import { keepEveryComment } from './entry-comments.js';
+import { markConflicts, splitLines, type ConflictBlock } from './render-conflict-markers.js';
 
 /**
  * The merge git asks the driver for: the common ancestor, the current branch's file (git's %A,
@@ -10,13 +11,20 @@ import { markConflicts, type ConflictBlock } from './render-conflict-markers.js'
  *
  * - Both sides' changes are merged by `reconcileStates` (disjoint changes kept, list additions
  *   unioned, removals honoured, `snapshot_date` the later). The changes of the side that changed
- *   less are applied onto the text of the side that changed more, so its comments and layout stay.
+ *   less are applied onto the text of the side that changed more, so its layout stays; then every
+ *   comment either side added is put back next to its key (entry-comments.ts).
  * - `revision` is max(current, other) + 1: the merge is a new state, above everything either side
  *   has seen, so a revision number never repeats across branches.
  * - A value both sides changed differently is a true conflict: it is written as git-style
  *   conflict markers around that key only, with the current branch's value first — except in
  *   `repository`, the hooks' snapshot of the checkout (see isCheckoutSnapshot), and
  *   `recent_changes`, which describes one commit (see recentChangesOfOneSide).
+ *
+ * `virtualBase`: git is merging two merge bases of a criss-cross history into the one base the
+ * real merge is made against (see run-merge-driver.ts). That merge must yield a valid state, so
+ * where the two bases clash the value of their own common ancestor stays (what git does for a file
+ * it cannot merge by line in a virtual base): the sides then decide that key, and conflict there
+ * only if they disagree. No markers, and `revision` is the larger (a base, not a new state).
  *
  * Rejects (StateParseError, RewriteError) when a side cannot be merged structurally; the driver
  * then falls back to git's line merge.
@@ -30,6 +38,8 @@ export interface StateMergeInput {
   path?: string;
   /** Length of the conflict markers (git's %L, from the `conflict-marker-size` attribute). */
   markerSize?: number;
+  /** The two sides are merge bases being merged into a virtual one (criss-cross history). */
+  virtualBase?: boolean;
 }
 
 export interface StateMergeResult {
@@ -50,19 +60,27 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
   const layoutIsCurrent = changedLineCount(input.base, input.current) >= changedLineCount(input.base, input.other);
   const [layout, winner] = layoutIsCurrent ? [current, other] : [other, current];
   const [layoutLabel, winnerLabel] = layoutIsCurrent ? ['ours', 'theirs'] : ['theirs', 'ours'];
-  const merge = await reconcileStates(input.base, winner.text, layout.text, {
-    base: `${path} (merge base)`,
-    ours: `${path} (${winnerLabel})`,
-    theirs: `${path} (${layoutLabel})`,
-  });
-  const revision = Math.max(current.revision, other.revision) + 1;
+  const virtualBase = input.virtualBase ?? false;
+  const merge = await reconcileStates(
+    input.base,
+    winner.text,
+    layout.text,
+    {
+      base: `${path} (merge base)`,
+      ours: `${path} (${winnerLabel})`,
+      theirs: `${path} (${layoutLabel})`,
+    },
+    { clash: virtualBase ? 'base' : 'ours' },
+  );
+  const revision = Math.max(current.revision, other.revision) + (virtualBase ? 0 : 1);
   const revisions = { current: current.revision, other: other.revision, merged: revision };
   let merged = withRevision(merge.data, revision);
   let text = rewriteYaml(merge.text, merge.data, merged);
   const sides = { layout: layout.data, winner: winner.data };
+  const baseData = input.base.trim() === '' ? {} : parseStateText(input.base, `${path} (merge base)`).data;
 
   const snapshot = merge.conflicts.filter((conflict) => isCheckoutSnapshot(conflict.path));
-  if (snapshot.length > 0 && layoutIsCurrent) {
+  if (snapshot.length > 0 && layoutIsCurrent && !virtualBase) {
     // The merged data holds the other branch's snapshot: put the current branch's back.
     const next = withPutBackValues(
       merged,
@@ -71,20 +89,51 @@ export async function mergeStateTexts(input: StateMergeInput): Promise<StateMerg
     text = rewriteYaml(text, merged, next);
     merged = next;
   }
-  const recent = recentChangesOfOneSide(input.base, current.data, other.data);
-  if (recent.changed && !isDeepStrictEqual(merged[RECENT_CHANGES], recent.value)) {
+  const recent = recentChangesOfOneSide(baseData, current.data, other.data);
+  if (recent.changed && !virtualBase && !isDeepStrictEqual(merged[RECENT_CHANGES], recent.value)) {
     const next = withKey(merged, RECENT_CHANGES, recent.value);
     text = rewriteYaml(text, merged, next);
     merged = next;
   }
-  const conflicts = merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path) && conflict.path[0] !== RECENT_CHANGES);
-  if (conflicts.length === 0) return { text, conflicts: [], revision: revisions };
-
+  const conflicts = virtualBase
+    ? []
+    : merge.conflicts.filter((conflict) => !isCheckoutSnapshot(conflict.path) && conflict.path[0] !== RECENT_CHANGES);
   const located = conflicts.map((conflict) => locateConflict(conflict, { ...sides, merged }));
-  const marked = markConflicts(text, merged, located, {
-    mergedHolds: layoutIsCurrent ? 'other' : 'current',
-    markerSize: input.markerSize,
+
+  // The merged data holds the winner's values at the conflicts; with the layout side's put back, the layout's.
+  const layoutValues = withPutBackValues(merged, located);
+  const comments = keepEveryComment({
+    base: input.base,
+    current: input.current,
+    other: input.other,
+    merged: { text, data: merged },
+    baseData,
+    sides: {
+      current: { data: current.data, values: layoutIsCurrent ? layoutValues : merged },
+      other: { data: other.data, values: layoutIsCurrent ? merged : layoutValues },
+    },
+    layout: layoutIsCurrent ? 'current' : 'other',
+    clash: virtualBase ? 'base' : 'conflict',
   });
+  if (comments !== null) text = comments.text;
+  const commentConflicts = comments?.conflicts ?? [];
+  if (located.length === 0 && commentConflicts.length === 0) return { text, conflicts: [], revision: revisions };
+
+  // A value conflict inside an entry whose comments clash is shown by that entry's block.
+  const inEntryBlock = (conflict: LocatedConflict) => commentConflicts.some((c) => c.entry === conflict.path[0]);
+  const entryBlocks = commentConflicts.map((conflict) => ({
+    start: conflict.start,
+    end: conflict.end,
+    keys: [conflict.label, ...located.filter((c) => c.path[0] === conflict.entry).map((c) => formatMergePath(c.reported))],
+    ours: splitLines(conflict.ours),
+    theirs: splitLines(conflict.theirs),
+  }));
+  const marked = markConflicts(
+    text,
+    merged,
+    located.filter((conflict) => !inEntryBlock(conflict)),
+    { mergedHolds: layoutIsCurrent ? 'other' : 'current', markerSize: input.markerSize, entryBlocks },
+  );
   return { text: marked.text, conflicts: marked.blocks, revision: revisions };
 }
 
@@ -108,16 +157,10 @@ const RECENT_CHANGES = 'recent_changes';
  * changed it (the merge has nothing to decide).
  */
 function recentChangesOfOneSide(
-  baseText: string,
+  base: Record<string, unknown>,
   current: Record<string, unknown>,
   other: Record<string, unknown>,
 ): { changed: boolean; value: unknown } {
-  let base: Record<string, unknown> = {};
-  try {
-    base = parseStateText(baseText, 'base').data;
-  } catch {
-    // No usable base (the file is new on both sides, or the base is broken): compare with nothing.
-  }
   const otherChanged = !isDeepStrictEqual(base[RECENT_CHANGES], other[RECENT_CHANGES]);
   const currentChanged = !isDeepStrictEqual(base[RECENT_CHANGES], current[RECENT_CHANGES]);
   if (otherChanged) return { changed: true, value: other[RECENT_CHANGES] };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { ParacleError } from '../errors.js';
-import { readCommitParents, readMergeBase } from '../git/commit-graph.js';
+import { readCommitParents, readMergeBases } from '../git/commit-graph.js';
 import { readGitConfig } from '../git/config.js';
 import { readFileAtRevision } from '../git/revision-files.js';
 import { findWorktreeTop } from '../git/worktree-files.js';
@@ -60,10 +60,9 @@ export async function remergeState(options: RemergeOptions): Promise<RemergeOutc
     );
   }
   const [ours, theirs] = merge.parents as [string, string];
-  const base = await readMergeBase(top, 'clean', ours, theirs);
   const at = (commit: string | null) => (commit === null ? Promise.resolve(null) : readFileAtRevision(top, 'clean', commit, path));
   const [baseText, oursText, theirsText, headText, workingText, driver] = await Promise.all([
-    at(base),
+    mergeBaseText(top, path, ours, theirs),
     at(ours),
     at(theirs),
     at('HEAD'),
@@ -131,6 +130,29 @@ export async function remergeState(options: RemergeOptions): Promise<RemergeOutc
     blocks: result.conflicts.length,
     revision: revisions,
   };
+}
+
+/**
+ * The state in the merge base of two commits, as git's recursive strategy sees it: with two or
+ * more merge bases (criss-cross history), the bases merged into one virtual base, each against its
+ * merge base with the first, as the driver does when git asks it for that merge. Null when no base has the file.
+ */
+async function mergeBaseText(top: string, path: string, a: string, b: string, depth = 0): Promise<string | null> {
+  const bases = await readMergeBases(top, 'clean', a, b);
+  const at = (commit: string) => readFileAtRevision(top, 'clean', commit, path);
+  if (bases.length === 0) return null;
+  let text = await at(bases[0]!);
+  // A bound on criss-crosses of criss-crosses: past a few levels, the first base stands for all.
+  if (depth > 4) return text;
+  for (const next of bases.slice(1)) {
+    const [other, base] = await Promise.all([at(next), mergeBaseText(top, path, bases[0]!, next, depth + 1)]);
+    if (text === null || other === null) {
+      text ??= other;
+      continue;
+    }
+    text = (await mergeStateTexts({ base: base ?? '', current: text, other, path, virtualBase: true })).text;
+  }
+  return text;
 }
 
 export function describeRemerge(outcome: RemergeOutcome): string[] {

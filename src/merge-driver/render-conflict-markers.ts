@@ -42,6 +42,18 @@ export interface MarkOptions {
   /** Which branch's values the merged text holds at the conflicts (the other branch's go in with them). */
   mergedHolds: 'current' | 'other';
   markerSize?: number;
+  /** Blocks decided elsewhere (whole entries whose comments clash), in the merged text's lines. */
+  entryBlocks?: EntryBlock[];
+}
+
+export interface EntryBlock {
+  /** Lines of the merged text the block replaces, 0-based, end exclusive. */
+  start: number;
+  end: number;
+  keys: string[];
+  /** Each side's lines, with their line endings. */
+  ours: string[];
+  theirs: string[];
 }
 
 interface Interval {
@@ -56,8 +68,36 @@ export function markConflicts(
   conflicts: readonly LocatedConflict[],
   options: MarkOptions,
 ): MarkedText {
-  const putBackText = rewriteYaml(mergedText, merged, withPutBackValues(merged, conflicts));
   const a = splitLines(mergedText);
+  const blocks = [...valueBlocks(a, mergedText, merged, conflicts, options), ...(options.entryBlocks ?? [])].sort(
+    (x, y) => x.start - y.start,
+  );
+  const out: string[] = [];
+  let position = 0;
+  const size = options.markerSize ?? 7;
+  for (const block of blocks) {
+    if (block.start < position) throw new Error(`conflicts at ${block.keys.join(', ')} overlap another one`);
+    const label = block.keys.length > 0 ? ` (${[...new Set(block.keys)].join(', ')})` : '';
+    out.push(...a.slice(position, block.start));
+    out.push(`${'<'.repeat(size)} ours${label}\n`, ...terminated(block.ours));
+    out.push(`${'='.repeat(size)}\n`, ...terminated(block.theirs));
+    out.push(`${'>'.repeat(size)} theirs${label}\n`);
+    position = block.end;
+  }
+  out.push(...a.slice(position));
+  return { text: out.join(''), blocks: blocks.map(({ start, end, keys }) => ({ start, end, keys: [...new Set(keys)] })) };
+}
+
+/** The blocks for values both sides changed differently: merged lines against the put-back ones. */
+function valueBlocks(
+  a: string[],
+  mergedText: string,
+  merged: Record<string, unknown>,
+  conflicts: readonly LocatedConflict[],
+  options: MarkOptions,
+): EntryBlock[] {
+  if (conflicts.length === 0) return [];
+  const putBackText = rewriteYaml(mergedText, merged, withPutBackValues(merged, conflicts));
   const b = splitLines(putBackText);
   const hunks = diffHunks(a, b);
   if (hunks.length === 0) {
@@ -78,23 +118,14 @@ export function markConflicts(
     for (const range of ranges) intervals.push({ ...range, keys: [key] });
   }
 
-  const blocks = mergeIntervals(intervals).filter((block) => hunks.some((h) => touches(block, h)));
-  const out: string[] = [];
-  let position = 0;
-  const size = options.markerSize ?? 7;
-  for (const block of blocks) {
-    const mergedLines = a.slice(block.start, block.end);
-    const putBackLines = b.slice(align.startInPutBack(block.start), align.endInPutBack(block.end));
-    const [ours, theirs] = options.mergedHolds === 'current' ? [mergedLines, putBackLines] : [putBackLines, mergedLines];
-    const label = block.keys.length > 0 ? ` (${[...new Set(block.keys)].join(', ')})` : '';
-    out.push(...a.slice(position, block.start));
-    out.push(`${'<'.repeat(size)} ours${label}\n`, ...terminated(ours));
-    out.push(`${'='.repeat(size)}\n`, ...terminated(theirs));
-    out.push(`${'>'.repeat(size)} theirs${label}\n`);
-    position = block.end;
-  }
-  out.push(...a.slice(position));
-  return { text: out.join(''), blocks: blocks.map(({ start, end, keys }) => ({ start, end, keys: [...new Set(keys)] })) };
+  return mergeIntervals(intervals)
+    .filter((block) => hunks.some((h) => touches(block, h)))
+    .map((block) => {
+      const mergedLines = a.slice(block.start, block.end);
+      const putBackLines = b.slice(align.startInPutBack(block.start), align.endInPutBack(block.end));
+      const [ours, theirs] = options.mergedHolds === 'current' ? [mergedLines, putBackLines] : [putBackLines, mergedLines];
+      return { ...block, ours, theirs };
+    });
 }
 
 /** Sorted, with overlapping or touching intervals joined. */
@@ -199,7 +230,7 @@ class NodeRanges {
 }
 
 /** Lines with their endings; the last one may have none. */
-function splitLines(text: string): string[] {
+export function splitLines(text: string): string[] {
   return text === '' ? [] : text.split(/(?<=\n)/);
 }
 

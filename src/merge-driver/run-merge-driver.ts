@@ -13,6 +13,12 @@ type StateMergeRevisions = StateMergeResult['revision'];
  * and `git checkout -m`, in the middle of its own bookkeeping: no lock, no temp file beside the
  * state; the revision it wrote is noted in the local audit log (see logMergedRevision).
  *
+ * In a criss-cross history (two merge bases) git first merges the bases into a virtual one, and
+ * runs the driver for that too, with the bases as %A and %B and no other sign of it than a marker
+ * size (%L) 2 longer per level than the file's own (merge-ort.c, git 2.39). That merge must give a
+ * valid state for the real merge to use as its base: see `virtualBase` in merge-state-texts.ts. It
+ * is quiet, exits 0 and logs nothing: it writes no state anyone commits.
+ *
  * When the state cannot be merged structurally (a side is not valid YAML, has conflict markers
  * from an earlier text merge, or the merge hits a bug), git's own line merge is written instead
  * and the merge is reported as conflicted, so a person looks at it before it is committed.
@@ -37,6 +43,7 @@ export interface MergeDriverOptions {
 }
 
 export type MergeDriverOutcome =
+  | { kind: 'virtual-base'; path: string }
   | { kind: 'merged'; path: string; revision: { current: number; other: number; merged: number } }
   | { kind: 'conflict'; path: string; keys: string[]; blocks: number; revision: { current: number; other: number; merged: number } }
   | { kind: 'text-merge'; path: string; reason: string; conflicts: number };
@@ -45,9 +52,10 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
   const path = options.path ?? 'current_state.yaml';
   const cwd = options.cwd ?? process.cwd();
   const [base, current, other] = await Promise.all([files.base, files.current, files.other].map((file) => readFile(file, 'utf8')));
+  const virtualBase = await isVirtualBaseMerge(cwd, options);
   let result: Awaited<ReturnType<typeof mergeStateTexts>>;
   try {
-    result = await mergeStateTexts({ base: base!, current: current!, other: other!, path, markerSize: options.markerSize });
+    result = await mergeStateTexts({ base: base!, current: current!, other: other!, path, markerSize: options.markerSize, virtualBase });
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
     const text = await mergeFilesAsText(cwd, files, {
@@ -58,6 +66,7 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
     return { kind: 'text-merge', path, reason, conflicts: text.conflicts };
   }
   await writeFile(files.current, result.text);
+  if (virtualBase) return { kind: 'virtual-base', path };
   await logMergedRevision(cwd, options.path, result.revision);
   if (result.conflicts.length === 0) return { kind: 'merged', path, revision: result.revision };
   return {
@@ -67,6 +76,13 @@ export async function runMergeDriver(files: MergeDriverFiles, options: MergeDriv
     blocks: result.conflicts.length,
     revision: result.revision,
   };
+}
+
+/** git asked for a longer marker than the file's own: it is merging merge bases (see above). */
+async function isVirtualBaseMerge(cwd: string, options: MergeDriverOptions): Promise<boolean> {
+  if (options.path === undefined || options.markerSize === undefined) return false;
+  const { readConflictMarkerSize } = await import('../git/attributes.js');
+  return options.markerSize > (await readConflictMarkerSize(cwd, 'hook', options.path));
 }
 
 const STATE_SUFFIX = 'memory/context/current_state.yaml';
@@ -105,6 +121,7 @@ async function logMergedRevision(cwd: string, path: string | undefined, revision
 
 /** One line for stderr (git shows it between its own "Auto-merging" and "CONFLICT" lines). */
 export function describeMergeOutcome(outcome: MergeDriverOutcome): string {
+  if (outcome.kind === 'virtual-base') return `paracle: merged the merge bases of ${outcome.path} into one (criss-cross history)`;
   if (outcome.kind === 'merged') {
     const { current, other, merged } = outcome.revision;
     return `paracle: merged ${outcome.path} (revision ${current} and ${other} → ${merged})`;

@@ -15,7 +15,9 @@ import { defineData, isRecord } from '../document/plain-data.js';
  *     all kept, removals honoured;
  *  5. anything else both sides changed differently (a scalar, a type change, a removal against an
  *     edit) → **ours wins**, because ours is the write happening now, i.e. the later one; every
- *     such choice is reported in `conflicts` so nothing is overridden silently.
+ *     such choice is reported in `conflicts` so nothing is overridden silently. With
+ *     `clash: 'base'` the base's value stays instead (the merge driver's virtual merge base: see
+ *     merge-state-texts.ts).
  */
 
 export type MergePath = Array<string | number>;
@@ -41,13 +43,24 @@ export type Maybe = unknown | typeof ABSENT;
 
 export interface MergeContext {
   conflicts: MergeConflict[];
+  /** What a value both sides changed differently becomes (default ours). */
+  clash?: 'ours' | 'base';
+}
+
+export interface MergeOptions {
+  clash?: 'ours' | 'base';
 }
 
 /** Top-level keys whose values only ever grow: both writers moved them forward, so the larger is right. */
 const MONOTONIC_KEYS = new Set(['revision', 'snapshot_date']);
 
-export function mergeData(base: Record<string, unknown>, ours: Record<string, unknown>, theirs: Record<string, unknown>): DataMerge {
-  const context: MergeContext = { conflicts: [] };
+export function mergeData(
+  base: Record<string, unknown>,
+  ours: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  options: MergeOptions = {},
+): DataMerge {
+  const context: MergeContext = { conflicts: [], clash: options.clash };
   const merged = mergeValue([], base, ours, theirs, context);
   return {
     merged: isRecord(merged) ? merged : {},
@@ -71,8 +84,9 @@ export function mergeValue(path: MergePath, base: Maybe, ours: Maybe, theirs: Ma
   if (Array.isArray(ours) && Array.isArray(theirs)) {
     return mergeLists(path, Array.isArray(base) ? base : [], ours, theirs, context);
   }
-  context.conflicts.push({ path, ours: visible(ours), theirs: visible(theirs), chosen: visible(ours) });
-  return ours;
+  const chosen = context.clash === 'base' ? base : ours;
+  context.conflicts.push({ path, ours: visible(ours), theirs: visible(theirs), chosen: visible(chosen) });
+  return chosen;
 }
 
 function mergeMaps(

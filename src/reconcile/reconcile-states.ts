@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
 import { parseStateText, rewriteYaml } from '../document/document.js';
-import { mergeData, type MergeConflict } from './merge-data.js';
+import { mergeData, type MergeConflict, type MergeOptions } from './merge-data.js';
 
 /**
  * Reconcile: a writer loaded `base`, changed it into `ours`, and found `theirs` on disk when it came
@@ -28,11 +28,17 @@ export interface ReconcileLabels {
   theirs?: string;
 }
 
-export async function reconcileStates(base: string, ours: string, theirs: string, labels: ReconcileLabels = {}): Promise<ReconcileResult> {
+export async function reconcileStates(
+  base: string,
+  ours: string,
+  theirs: string,
+  labels: ReconcileLabels = {},
+  options: MergeOptions = {},
+): Promise<ReconcileResult> {
   const baseData = parseOrEmpty(base, labels.base ?? 'base');
   const oursData = parseStateText(ours, labels.ours ?? 'ours').data;
   const theirsData = parseOrEmpty(theirs, labels.theirs ?? 'theirs');
-  const { merged, conflicts, mergedKeys } = mergeData(baseData, oursData, theirsData);
+  const { merged, conflicts, mergedKeys } = mergeData(baseData, oursData, theirsData, options);
   const text = theirs.trim() === '' ? new Document(merged).toString({ lineWidth: 0 }) : rewriteYaml(theirs, theirsData, merged);
   return { text, conflicts, mergedKeys, data: merged };
 }

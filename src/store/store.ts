@@ -2,13 +2,15 @@ import { readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
 import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
-import { appendStateChanges, readEntriesBackTo, type StateChangeInput } from '../log/audit-log.js';
+import { appendAuditLines, formatStateChanges, readEntriesBackTo, type StateChangeInput } from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
 import { statePatch } from '../log/state-patch.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock } from '../lock/lock.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock, type StateLockOptions } from '../lock/lock.js';
+import { stateEngineFor } from '../engine/state-engine.js';
+import { timeoutMs } from '../lock/lock-timeout.js';
 import { ParacState, type RecordedChange } from '../state/model.js';
 import { findParacRoot, stateFilePath } from '../state/paths.js';
 import { copyMapping, defineData } from '../document/plain-data.js';
@@ -74,11 +76,7 @@ export interface UpdateOptions {
   onWarning?: WarningHandler;
 }
 
-export function timeoutMs(seconds: number | undefined): number {
-  const fromEnv = Number(process.env.PARACLE_TIMEOUT);
-  const chosen = seconds ?? (process.env.PARACLE_TIMEOUT && Number.isFinite(fromEnv) ? fromEnv : DEFAULT_TIMEOUT_SECONDS);
-  return Math.max(0, Math.round(chosen * 1000));
-}
+export { timeoutMs } from '../lock/lock-timeout.js';
 
 export function requireParacRoot(paracRoot?: string): string {
   const root = paracRoot ?? findParacRoot();
@@ -109,7 +107,9 @@ export async function loadState(paracRoot?: string, options: LoadOptions = {}): 
   const root = paracRoot ?? findParacRoot();
   if (root === null) return null;
   const file = stateFilePath(root);
-  await waitForNoWriter(file, timeoutMs(options.timeout));
+  const engine = await stateEngineFor(root);
+  if (engine === null) await waitForNoWriter(file, timeoutMs(options.timeout));
+  else await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, () => engine.catchUp(root));
   const text = await readText(file);
   return text === null ? null : new ParacState(parseStateText(text, file));
 }
@@ -130,7 +130,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   const checkConflict = options.checkConflict ?? true;
-  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
+  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const diskText = await readText(file);
     const read =
       diskText === state.source
@@ -171,7 +171,7 @@ export async function updateState(
 ): Promise<ParacState> {
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
-  return withStateLock(file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
+  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
     const read = partial ?? readState(file, text);
@@ -221,6 +221,27 @@ export async function updateWithRetry(
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The lock hold every write runs in. With a shared engine: its lock first (hosts take turns), then
+ * the local one (this host's processes and the Python tooling), then this host catches up to the
+ * shared head before anything is read.
+ */
+async function holdState<T>(
+  root: string,
+  file: string,
+  options: StateLockOptions & { timeoutMs: number },
+  fn: (lock: StateLock) => Promise<T>,
+): Promise<T> {
+  const engine = await stateEngineFor(root);
+  if (engine === null) return withStateLock(file, options, fn);
+  return engine.hold(options, () =>
+    withStateLock(file, options, async (lock) => {
+      await engine.catchUp(root);
+      return fn(lock);
+    }),
+  );
+}
 
 function render(disk: ParsedState, target: Record<string, unknown>, file: string, requote?: Requote): string {
   try {
@@ -284,9 +305,6 @@ async function writeState(
   const trail = await planTrail(root, file, disk, tail, partial, revision);
   const target = withRevision(data, revision);
   const text = options.cut ? renderPartial(disk, options.cut, target, file, options.requote) : render(disk, target, file, options.requote);
-  await removeOrphanedTempFiles(file);
-  // A lock taken over while we worked (we stalled past the stale period) must not be written through.
-  await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
   // The diff is of data the save already holds: a partial (sections) read diffs only the keys it read,
   // which is the whole change, since the keys it did not read are written back untouched.
   const trailFields =
@@ -295,7 +313,13 @@ async function writeState(
       : { sha: textHash(text), base: trail.base, patch: statePatch(disk.data, target) };
   const saved: StateChangeInput[] = entries.map((entry) => ({ ...entry, revision }));
   saved[saved.length - 1] = { ...saved[saved.length - 1]!, ...trailFields };
-  await logQuietly(root, [...trail.anchors, ...saved], options.onWarning ?? emitParacleWarning);
+  const log = formatStateChanges([...trail.anchors, ...saved]);
+  await removeOrphanedTempFiles(file);
+  // With a shared engine the write lands there first, fenced by its revision; nothing local is written if it is refused.
+  await (await stateEngineFor(root))?.commit(root, { previousText: disk.text, text, revision, log });
+  // A lock taken over while we worked (we stalled past the stale period) must not be written through.
+  await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
+  await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
   return { file, text, revision, previousRevision: disk.revision, data: target };
 }
 
@@ -351,9 +375,9 @@ async function planTrail(
 }
 
 /** A logging failure never fails the save (the state is already written) but is reported. */
-async function logQuietly(root: string, entries: StateChangeInput[], onWarning: WarningHandler): Promise<void> {
+async function logQuietly(root: string, lines: string, onWarning: WarningHandler): Promise<void> {
   try {
-    await appendStateChanges(root, entries);
+    await appendAuditLines(root, lines);
   } catch (error) {
     onWarning(`the state was saved but its audit entry was not: ${(error as Error).message}`);
   }

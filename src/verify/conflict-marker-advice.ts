@@ -24,11 +24,25 @@ export function conflictMarkerProblem(file: string, text: string, kind: MarkedFi
   return { file, line: first.line, column: 1, message: `${what}: ${recoveryHint(file, kind, labels)}` };
 }
 
-/** `labels`: what follows each `<<<<<<<`, which tells who wrote the markers. */
-export function recoveryHint(file: string, kind: MarkedFileKind, labels: string[] = []): string {
+/** What each block's `<<<<<<<` label names when paracle's merge driver wrote them all; null otherwise. */
+function mergeDriverLabels(labels: readonly string[]): string[] | null {
   // paracle's merge driver labels its blocks `ours (<keys>)`, or `ours (line merge)` when it fell back.
   const driverKeys = labels.map((label) => /^ours \((.*)\)$/.exec(label)?.[1]).filter((keys) => keys !== undefined);
-  if (kind === 'state' && driverKeys.length > 0 && driverKeys.length === labels.length) {
+  return driverKeys.length > 0 && driverKeys.length === labels.length ? driverKeys : null;
+}
+
+/** The way out of the markers in a state `text` when paracle's merge driver wrote them all; null when it did not. */
+export function mergeDriverMarkerHint(file: string, text: string): string | null {
+  const labels = findConflictMarkers(text)
+    .filter((m) => m.marker.startsWith('<'))
+    .map((m) => m.label);
+  return mergeDriverLabels(labels) === null ? null : recoveryHint(file, 'state', labels);
+}
+
+/** `labels`: what follows each `<<<<<<<`, which tells who wrote the markers. */
+export function recoveryHint(file: string, kind: MarkedFileKind, labels: string[] = []): string {
+  const driverKeys = mergeDriverLabels(labels);
+  if (kind === 'state' && driverKeys !== null) {
     if (driverKeys.every((keys) => keys === DRIVER_LINE_MERGE_LABEL)) {
       return (
         "paracle's merge driver could not merge the file key by key (a side was not a valid state) and left git's line merge: " +
