@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../src/cli/command-names.js';
 import { FIXTURES } from './support/fixtures.js';
 import { PROJECT_ROOT, runNode } from './support/git-repo.js';
-import { copyPackedProject, npmEnvironment, packedTarball } from './support/packed-project.js';
+import { copyPackedProject, installedPackedProject, npmEnvironment, packedTarball } from './support/packed-project.js';
 import { makePackedRepo, removeLater, removeScratchFolders, runCommand, scratchDir, treeListing } from './support/packed-repo.js';
 
 /**
@@ -96,14 +96,18 @@ const PREPARE_SCRIPTS = ['preprepare', 'prepare', 'postprepare'];
 
 describe('installing the tarball runs no script of ours or of a dependency', () => {
   it('the packed package.json has no lifecycle script and no optional dependency; no package it installs has an install script', () => {
-    const project = copyPackedProject('paracle-packed-');
-    removeLater(dirname(project));
+    const project = installedPackedProject();
     const manifest = JSON.parse(readFileSync(join(packageDirOf(project), 'package.json'), 'utf8'));
     for (const name of [...INSTALL_SCRIPTS, ...PREPARE_SCRIPTS, 'prepack', 'postpack'])
       expect(manifest.scripts?.[name], name).toBeUndefined();
     expect(manifest.optionalDependencies).toBeUndefined();
     // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script of its own.
-    for (const name of readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'))) {
+    const top = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
+    const packages = top.flatMap((n) =>
+      n.startsWith('@') ? readdirSync(join(project, 'node_modules', n)).map((scoped) => `${n}/${scoped}`) : [n],
+    );
+    expect(packages).toContain('@redis/client');
+    for (const name of packages) {
       const dir = join(project, 'node_modules', name);
       const scripts = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts ?? {};
       expect(

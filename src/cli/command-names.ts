@@ -4,6 +4,7 @@
  * a typo or a `--root` value must not create a file.
  */
 export const COMMAND_NAMES = [
+  'engine',
   'history',
   'hook',
   'init',
