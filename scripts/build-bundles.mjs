@@ -34,10 +34,10 @@ const redisClientBundle = {
 const startUpBundle = {
   ...common,
   plugins: [redisClientBundle],
-  // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
-  // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
-  // require, so node's ESM loader does not start on a commit (docs/design.md).
-  external: ['fs-ext-extra-prebuilt'],
+  // The flock binding (src/lock/flock.ts) is native code in dist/flock-binding/, found through the
+  // package's `imports` at run time, and only when a save takes the Python tooling's lock; `import()`
+  // of it becomes a require, so node's ESM loader does not start on a commit (docs/design.md).
+  external: ['#flock-binding'],
   supported: { 'dynamic-import': false },
   banner: { js: stamp },
 };

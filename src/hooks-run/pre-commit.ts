@@ -8,7 +8,7 @@ import { localDate } from '../state/model.js';
 import { classifyStagedPaths, pathsInProject } from '../tasks/changes-by-area.js';
 import { readRoadmap } from '../tasks/roadmap-alignment.js';
 import { commitAttemptFile, readCommitAttemptToUndo } from './commit-attempt.js';
-import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
+import { resolveHookContext, skippedWithoutState, type HookContext, type HookRunOptions } from './hook-context.js';
 import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
 import { isStateScratchPath } from '../state/state-scratch-paths.js';
 import { planPreCommit, type PreCommitFacts } from './pre-commit-plan.js';
@@ -32,7 +32,7 @@ import type { AmendFacts } from './amend.js';
 
 export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome> {
   const context = await resolveHookContext(options);
-  if (context === null) return { kind: 'skipped', reason: 'no .parac/ state file here', warnings: [] };
+  if (context === null) return skippedWithoutState(options, 'this commit is not recorded in current_state.yaml');
   if (!context.config.preCommit) return { kind: 'skipped', reason: 'pre_commit is off in hooks.yaml', warnings: [] };
 
   const textsBeforeStatus = readTextsBeforeStatus(context);
