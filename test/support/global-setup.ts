@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { packAndInstall } from './packed-package.js';
+import { installPacked, type PackedPackage, packCheckout } from './packed-package.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,7 +37,7 @@ const GLOBAL_GIT_CONFIG = ['[core]', '\tfsync = none', '[gc]', '\tauto = 0', '[m
  * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
  * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
  * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once,
- * in the background: the tests start meanwhile, and the few that use the package wait for it.
+ * the install in the background: the tests start meanwhile, and the few that use the package wait for it.
  */
 export default function setup(project: TestProject): () => Promise<void> {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,9 +50,11 @@ export default function setup(project: TestProject): () => Promise<void> {
   const packedRoot = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-packed-')));
   const packed = { ready: join(packedRoot, 'ready.json'), failed: join(packedRoot, 'failed.txt') };
   project.provide('packed', packed);
-  // Written under another name, then renamed: a waiting test never reads half of it.
-  const packing = packAndInstall(PROJECT_ROOT, packedRoot).then(
-    (made) => {
+  const tarball = packCheckout(PROJECT_ROOT, packedRoot);
+  const packing = installPacked(tarball, packedRoot).then(
+    (project) => {
+      // Written under another name, then renamed: a waiting test never reads half of it.
+      const made: PackedPackage = { tarball, project };
       writeFileSync(`${packed.ready}.tmp`, JSON.stringify(made));
       renameSync(`${packed.ready}.tmp`, packed.ready);
     },
