@@ -1,7 +1,7 @@
 'use strict';
 // Shared by the hook entry points: find the built toolkit beside this folder and run one hook.
 // A hook starts a fresh node on every commit, so this is CommonJS (node's ESM loader would start
-// on every commit; BENCHMARKS.md) and it runs the one-file bundle
+// on every commit; docs/design.md) and it runs the one-file bundle
 // dist/hooks-bundle/git-entry.cjs through V8's code cache (see src/code-cache.ts) when the bundle
 // comes from the same build as the module tree, else the module tree tsc emits.
 const { existsSync } = require('node:fs');
@@ -12,7 +12,7 @@ const dist = join(__dirname, '..', 'dist');
 const bundlePath = join(dist, 'hooks-bundle', 'git-entry.cjs');
 const loader = join(dist, 'hooks-bundle', 'code-cache.cjs');
 const tree = join(dist, 'cli', 'git-entry.js');
-/** Between the cache a full pre-commit run leaves and the smaller one of a commit touching no watched area (BENCHMARKS.md). */
+/** Between the cache a full pre-commit run leaves and the smaller one of a commit touching no watched area (docs/design.md). */
 const PARTIAL_CACHE_SHARE = 0.6;
 
 async function runHook(name) {

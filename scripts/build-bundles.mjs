@@ -24,7 +24,7 @@ const common = {
 };
 // The Redis client is loaded only when a URL is configured (src/engine/): the start-up bundles
 // require it from its own minified bundle beside them, so a hook or command without Redis reads
-// not one byte of it (docs/design.md, "The Redis client").
+// not one byte of it (docs/design.md, "The Redis engine").
 const redisClientBundle = {
   name: 'redis-client-bundle',
   setup(build) {
@@ -34,10 +34,10 @@ const redisClientBundle = {
 const startUpBundle = {
   ...common,
   plugins: [redisClientBundle],
-  // The optional flock binding (src/lock/flock.ts) ships native code: required from node_modules at
-  // run time, and only when a save takes the Python tooling's lock; `import()` of it becomes a
-  // require, so node's ESM loader does not start on a commit (BENCHMARKS.md).
-  external: ['fs-ext-extra-prebuilt'],
+  // The flock binding (src/lock/flock.ts) is native code in dist/flock-binding/, found through the
+  // package's `imports` at run time, and only when a save takes the Python tooling's lock; `import()`
+  // of it becomes a require, so node's ESM loader does not start on a commit (docs/design.md).
+  external: ['#flock-binding'],
   supported: { 'dynamic-import': false },
   banner: { js: stamp },
 };

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ENGINE_URL'
   | 'GIT_FAILED'
   | 'HOOK_REFUSED'
+  | 'HOOK_STEP_FAILED'
   | 'HOOKS_CONFIG'
   | 'HUSKY_FAILED'
   | 'METRICS_CONFIG'
@@ -25,6 +26,7 @@ export type ErrorCode =
   | 'REMERGE_NOTHING'
   | 'REMERGE_UNCOMMITTED'
   | 'REMERGE_UNKNOWN_COMMIT'
+  | 'ROLLBACK_FAILED'
   | 'STATE_CONFLICT'
   | 'STATE_EXISTS'
   | 'STATE_LOCK_HELD'
@@ -34,6 +36,7 @@ export type ErrorCode =
   | 'STATE_WRITE'
   | 'TOOLKIT_NOT_INSTALLED'
   | 'TRAIL_GAP'
+  | 'UNINSTALL_FAILED'
   | 'VERIFY_BASE_UNKNOWN'
   | 'VERIFY_NO_REPOSITORY';
 
@@ -182,6 +185,42 @@ export class HooksConfigError extends ParacleError {
 export class HookRefusedError extends ParacleError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('HOOK_REFUSED', message, options);
+  }
+}
+
+/** The steps of a hook's own writes, as its messages name them. */
+export type HookStep = 'state write' | 'audit trail' | 'changelog' | 'git add';
+
+/**
+ * A step of a hook's writes failed, and everything the hook had written was put back: the state file,
+ * the changelog, the index and the audit trail are as they were. `file` is the path the step failed on.
+ */
+export class HookStepError extends ParacleError {
+  readonly step: HookStep;
+  readonly file: string;
+  /** What failed, without the promise that nothing changed (for a RollbackError, when that stopped being true). */
+  readonly summary: string;
+
+  constructor(hook: string, step: HookStep, file: string, reason: string, options?: { cause?: unknown }) {
+    const summary = `${hook}: ${step} failed for ${file}: ${reason}`;
+    super(
+      'HOOK_STEP_FAILED',
+      `${summary}; nothing was changed (state, changelog, index and audit trail are as before): fix the cause and retry`,
+      options,
+    );
+    this.step = step;
+    this.file = file;
+    this.summary = summary;
+  }
+}
+
+/** A write failed and putting back what it had already written failed too; `file` may hold the new revision. */
+export class RollbackError extends ParacleError {
+  readonly file: string;
+
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('ROLLBACK_FAILED', `${file}: ${reason}; run \`paracle verify\` to see what is left`, options);
+    this.file = file;
   }
 }
 

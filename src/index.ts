@@ -10,6 +10,7 @@ export {
   StateWriteError,
   StateMissingError,
   AuditEntryError,
+  RollbackError,
   type ErrorCode,
   type LockHolder,
 } from './errors.js';

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../src/cli/command-names.js';
 import { FIXTURES } from './support/fixtures.js';
 import { PROJECT_ROOT, runNode } from './support/git-repo.js';
-import { copyPackedProject, npmEnvironment, packedTarball } from './support/packed-project.js';
+import { copyPackedProject, installedPackedProject, npmEnvironment, packedTarball } from './support/packed-project.js';
 import { makePackedRepo, removeLater, removeScratchFolders, runCommand, scratchDir, treeListing } from './support/packed-repo.js';
 
 /**
@@ -87,6 +87,74 @@ describe('what the tarball ships', () => {
     for (const file of docs.filter((f) => f.endsWith('.md'))) {
       expect(readFileSync(file, 'utf8').match(/npx paracle(?!-hooks)\b.*/g) ?? [], file).toEqual([]);
     }
+  });
+});
+
+/** npm's install-time lifecycle scripts; `prepare` counts only for a package not from the registry (a tarball, git). */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+const PREPARE_SCRIPTS = ['preprepare', 'prepare', 'postprepare'];
+
+describe('installing the tarball runs no script of ours or of a dependency', () => {
+  it('the packed package.json has no lifecycle script and no optional dependency; no package it installs has an install script', () => {
+    const project = installedPackedProject();
+    const manifest = JSON.parse(readFileSync(join(packageDirOf(project), 'package.json'), 'utf8'));
+    for (const name of [...INSTALL_SCRIPTS, ...PREPARE_SCRIPTS, 'prepack', 'postpack'])
+      expect(manifest.scripts?.[name], name).toBeUndefined();
+    expect(manifest.optionalDependencies).toBeUndefined();
+    // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script of its own.
+    const top = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
+    const packages = top.flatMap((n) =>
+      n.startsWith('@') ? readdirSync(join(project, 'node_modules', n)).map((scoped) => `${n}/${scoped}`) : [n],
+    );
+    expect(packages).toContain('@redis/client');
+    for (const name of packages) {
+      const dir = join(project, 'node_modules', name);
+      const scripts = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts ?? {};
+      expect(
+        INSTALL_SCRIPTS.filter((script) => scripts[script] !== undefined),
+        name,
+      ).toEqual([]);
+      expect(existsSync(join(dir, 'binding.gyp')), `${name}/binding.gyp`).toBe(false);
+    }
+  });
+
+  it('`npm install` of the tarball into a fresh project prints no allowScripts warning and nothing about paracle', async () => {
+    const project = scratchDir('paracle-npm-install-');
+    writeFileSync(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'fresh-user-project', version: '1.0.0', private: true, devDependencies: { 'paracle-hooks': `file:${packedTarball()}` } })}\n`,
+    );
+    const install = await runCommand('npm', ['install', '--prefer-offline'], { cwd: project, env: npmEnvironment() });
+    expect(install.exitCode, install.stderr).toBe(0);
+    const output = install.stdout + install.stderr;
+    expect(output).not.toMatch(/install-scripts|allowScripts/i);
+    expect(output).not.toMatch(/paracle|husky/i);
+    expect(existsSync(join(project, 'node_modules', 'paracle-hooks', 'dist', 'cli', 'bin.js'))).toBe(true);
+  });
+
+  it("the flock binding ships inside the package and takes the real flock (the Python tooling's lock): a save waits while another process holds it", async () => {
+    const project = packedProject();
+    const lockFile = join(project, '.parac', 'memory', 'context', 'current_state.yaml.lock');
+    // A process group of its own: killing it ends flock(1) and its shell, and with them the lock.
+    const holder = spawn('flock', ['-x', lockFile, '-c', 'echo held; exec sleep 30'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((done, fail) => {
+      holder.stdout.once('data', () => done());
+      holder.once('exit', (code) => fail(new Error(`flock(1) exited early (${code})`)));
+    });
+    const native = { PARACLE_PYTHON_LOCK: 'native' };
+    try {
+      const blocked = await runNode([binOf(project), '--timeout', '1', 'session', 'end', '--progress', '5'], project, native);
+      expect(blocked.exitCode, blocked.stderr).toBe(3);
+    } finally {
+      process.kill(-holder.pid!, 'SIGKILL');
+      await new Promise((done) => holder.once('close', done));
+    }
+    const saved = await runNode([binOf(project), 'session', 'end', '--progress', '5'], project, native);
+    expect(saved.exitCode, saved.stderr).toBe(0);
+    expect(saved.stderr).not.toContain("cannot take the Python paracle tooling's lock");
   });
 });
 

@@ -185,6 +185,31 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
     expect(completed).not.toContain('late-item');
   }, 60_000);
 
+  it('a host that waits past --timeout for the shared lock gets exit 3 naming the holder; lock status shows it', async () => {
+    const world = await makeWorld(2);
+    const [a, b] = world.hosts as [Host, Host];
+    await ok(world.run(a, ['engine', 'seed']));
+    const holder = new ChildRun(childScript('engine-hold.mjs'), [a.root, 'held-item'], { env: world.env });
+    try {
+      await holder.waitForLine('holding');
+      const pid = holder.process.pid;
+      const status = await ok(world.run(b, ['lock', 'status']));
+      expect(status.stdout).toMatch(
+        new RegExp(`^redis \\(127\\.0\\.0\\.1:\\d+/0\\): held by pid ${pid} on \\S+ \\(.*\\) since \\d{4}-`, 'm'),
+      );
+      const waited = await world.run(b, ['--timeout', '1', 'session', 'end', '--complete', 'waiting-item']);
+      expect(waited.exitCode).toBe(3);
+      expect(waited.stderr.trim().split('\n')).toHaveLength(1);
+      expect(waited.stderr).toMatch(new RegExp(`shared state lock on Redis .* is held by pid ${pid} on host \\S+ since \\d{4}-`));
+      holder.process.stdin?.write('go\n');
+      expect(await holder.waitForLine(/^(ack|refused) /)).toBe('ack 1');
+    } finally {
+      holder.process.kill();
+    }
+    const { completed } = await expectConverged(world);
+    expect(completed).toEqual(['held-item']);
+  });
+
   it('Redis down when a write starts: exit 5, one line naming host:port, nothing written anywhere', async () => {
     const port = await freePort();
     const world = await makeWorld(1, { url: `redis://:secret@127.0.0.1:${port}/0` });

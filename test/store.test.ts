@@ -319,3 +319,38 @@ describe('store: warnings are handed to the caller, never printed', () => {
     expect(stateText(root)).toContain('- emitted');
   });
 });
+
+describe('store: allOrNothing', () => {
+  it('an afterWrite that throws puts the state file and audit log back byte for byte, and the next update writes the same revision', async () => {
+    const root = tempParacRoot();
+    await updateState(root, (state) => state.updateProgress(10));
+    const logFile = join(root, 'memory', 'logs', 'state_changes.jsonl');
+    const before = { state: readFileSync(stateFilePath(root)), log: readFileSync(logFile) };
+    const revision = parseStateText(before.state.toString('utf8'), 'state').revision;
+
+    const failing = updateState(root, (state) => state.updateProgress(20), {
+      allOrNothing: true,
+      afterWrite: () => {
+        throw new Error('staging failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('staging failed');
+    expect(readFileSync(stateFilePath(root)).equals(before.state)).toBe(true);
+    expect(readFileSync(logFile).equals(before.log)).toBe(true);
+
+    const next = await updateState(root, (state) => state.updateProgress(20));
+    expect(next.revision).toBe(revision + 1);
+  });
+
+  it('without it, the write stays (afterWrite runs after the rename)', async () => {
+    const root = tempParacRoot();
+    const before = stateText(root);
+    const failing = updateState(root, (state) => state.updateProgress(20), {
+      afterWrite: () => {
+        throw new Error('staging failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('staging failed');
+    expect(stateText(root)).not.toBe(before);
+  });
+});

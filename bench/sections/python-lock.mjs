@@ -1,5 +1,5 @@
 // The Python tooling's lock (issue 11): what holding `current_state.yaml.lock` (flock) costs a lock and a
-// save, by each way of taking it (the fs-ext-extra-prebuilt binding, util-linux flock(1), none), the
+// save, by each way of taking it (the shipped flock binding, util-linux flock(1), none), the
 // cold cost of loading the binding in a fresh process, and a race of 2 Python and 2 of our writers.
 import { execFile, spawnSync } from 'node:child_process';
 import { closeSync, constants, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -81,7 +81,8 @@ export async function run({ quick, projectRoot, realStatePath }) {
 
     // The flock itself: open + flock(LOCK_EX|LOCK_NB) + close, what the binding adds per save.
     {
-      const { default: binding } = await import('fs-ext-extra-prebuilt');
+      // The binding as the package ships it (dist/flock-binding, copied by the build).
+      const { default: binding } = await import('../../dist/flock-binding/index.cjs');
       const path = join(root, 'memory', 'context', 'raw.lock');
       const samples = [];
       for (let i = 0; i < (quick ? 500 : 5000); i += 1) {
@@ -124,7 +125,7 @@ export async function run({ quick, projectRoot, realStatePath }) {
       const cpu = [];
       const bare = [];
       const script =
-        "const c=process.cpuUsage(),t=process.hrtime.bigint();require('fs-ext-extra-prebuilt');" +
+        "const c=process.cpuUsage(),t=process.hrtime.bigint();require('./dist/flock-binding/index.cjs');" +
         'const d=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(d.user+d.system)/1000]))';
       for (let i = 0; i < runs; i += 1) {
         const { stdout } = await exec(process.execPath, ['-e', script], { cwd: projectRoot });

@@ -41,7 +41,8 @@ async function timed(command, args, cwd, env) {
 async function installedProject(projectRoot, fixtures, scratch) {
   const packDir = join(scratch, 'pack');
   mkdirSync(packDir);
-  execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], { cwd: projectRoot, stdio: 'ignore' });
+  // With its scripts, as `npm publish` packs: prepack leaves this checkout's own `prepare` out (scripts/pack-manifest.mjs).
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: projectRoot, stdio: 'ignore' });
   const tarball = join(
     packDir,
     readdirSync(packDir).find((file) => file.endsWith('.tgz')),

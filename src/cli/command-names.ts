@@ -4,6 +4,7 @@
  * a typo or a `--root` value must not create a file.
  */
 export const COMMAND_NAMES = [
+  'engine',
   'history',
   'hook',
   'init',
@@ -19,6 +20,7 @@ export const COMMAND_NAMES = [
   'show',
   'status',
   'sync',
+  'uninstall',
   'validate',
   'verify',
 ] as const;

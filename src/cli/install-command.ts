@@ -26,6 +26,7 @@ export async function runInstallCommand(options: { quiet?: boolean; json?: boole
     return;
   }
   if (options.quiet) return;
+  if (report.kind === 'installed') for (const warning of report.warnings) process.stderr.write(`paracle: warning: ${warning}\n`);
   const lines =
     report.kind === 'skipped'
       ? [`paracle: install skipped (${report.reason})`]

@@ -28,6 +28,7 @@ const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./session.js'),
   () => import('./status.js'),
   () => import('./sync.js'),
+  () => import('./uninstall.js'),
   () => import('./validate.js'),
   () => import('./verify.js'),
 ];

@@ -4,7 +4,7 @@ import { readSections } from '../document/sections.js';
 
 /**
  * Reading just what `paracle status` shows. A cold process spends most of its time parsing YAML
- * (the whole real file, before the JIT warms up: BENCHMARKS.md), while status needs a handful of
+ * (the whole real file, before the JIT warms up: docs/design.md), while status needs a handful of
  * top-level keys. So the file is cut at its top-level keys and only the sections status shows are
  * parsed. Anything unusual (a document marker, a complex key, a duplicate, a conflict marker, an
  * error in the cut text) falls back to parsing the whole file, which then reports the problem with

@@ -8,7 +8,7 @@ import { MAY_HAVE_ANCHORS, rewriteYaml, type RewriteOptions, type Style } from '
  * Reading and writing a few top-level entries of the state file without parsing the rest.
  *
  * A cold process spends most of a hook's time parsing YAML (the whole real file, before the JIT
- * warms up: figures in BENCHMARKS.md), while a hook touches four top-level keys.
+ * warms up: figures in docs/design.md), while a hook touches four top-level keys.
  * In a plain block mapping every top-level entry starts on a line of its own at column 0, so the
  * text can be cut there by looking at line starts alone, and each entry read or rewritten on its
  * own. Items of a list written at column 0 under its key (PyYAML's style) belong to that key's

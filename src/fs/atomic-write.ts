@@ -84,7 +84,7 @@ function syncFolder(folder: string): void {
  *
  * The file system calls are synchronous: writes happen inside a lock hold, where each step waits for the
  * last anyway, and a thread-pool round trip per call let other processes take the CPU from the holder
- * (BENCHMARKS.md: saves 30% faster alone, fewer context switches with 16 writers).
+ * (docs/design.md, "A hold does its file I/O synchronously").
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, options: WriteFileAtomicOptions = {}): Promise<void> {
   let step = 'resolve the file to write';

@@ -24,3 +24,13 @@ export function readTextIfExistsSync(file: string): string | null {
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
+
+/** A file's bytes, or null when there is no such file: for putting a file back exactly as it was. */
+export function readBytesIfExistsSync(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}

@@ -10,3 +10,8 @@ export async function readGitConfig(cwd: string, env: HookEnvironment, key: stri
 export async function writeGitConfig(cwd: string, env: HookEnvironment, key: string, value: string): Promise<void> {
   await runGit(['config', '--local', key, value], { cwd, env });
 }
+
+/** Removes a key from the repository's own config; nothing to do when it is not set (git's exit 5). */
+export async function unsetGitConfig(cwd: string, env: HookEnvironment, key: string): Promise<void> {
+  await runGit(['config', '--local', '--unset-all', key], { cwd, env, okExitCodes: [5] });
+}

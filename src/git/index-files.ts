@@ -70,3 +70,9 @@ export async function setIndexEntries(target: IndexTarget, entries: readonly Ind
   const input = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('');
   await runGit(['update-index', '-z', '--index-info'], { ...target, input });
 }
+
+/** Removes the entries for `paths` from the index, leaving the working tree alone. */
+export async function removeIndexEntries(target: IndexTarget, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  await runGit(['update-index', '-z', '--force-remove', '--stdin'], { ...target, input: paths.map((p) => `${p}\0`).join('') });
+}

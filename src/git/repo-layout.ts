@@ -55,3 +55,13 @@ export function partialCommitRealIndex(env: NodeJS.ProcessEnv, cwd: string): str
   const absolute = isAbsolute(indexFile) ? indexFile : resolve(cwd, indexFile);
   return join(dirname(absolute), 'index.lock');
 }
+
+/**
+ * The git dir of a running hook, from the index git names in GIT_INDEX_FILE (`index`, `index.lock`,
+ * `next-index-<pid>.lock`, all kept there); null when git named none, or one elsewhere (a user's own).
+ */
+export function hookGitDir(env: NodeJS.ProcessEnv, cwd: string): string | null {
+  const indexFile = env.GIT_INDEX_FILE;
+  if (!indexFile || !/^(?:index(?:\.lock)?|next-index-\d+\.lock)$/.test(basename(indexFile))) return null;
+  return dirname(isAbsolute(indexFile) ? indexFile : resolve(cwd, indexFile));
+}

@@ -83,7 +83,7 @@ export function gitEnvironment(
 
 /**
  * Spawned with node's own child_process rather than execa: importing execa costs a large share of
- * a node start-up on every commit (BENCHMARKS.md), and the one thing needed from it (spawn, feed
+ * a node start-up on every commit (docs/design.md), and the one thing needed from it (spawn, feed
  * stdin, collect output, typed error with cause) is these lines.
  */
 export async function runGit(args: readonly string[], options: GitOptions): Promise<GitResult> {

@@ -1,4 +1,4 @@
-import { upsertMarkedBlock } from './marked-block.js';
+import { removeMarkedBlock, upsertMarkedBlock } from './marked-block.js';
 import type { StagedPathCheck } from './staged-path-check.js';
 
 /**
@@ -14,7 +14,8 @@ import type { StagedPathCheck } from './staged-path-check.js';
  * post-checkout exists for linked worktrees: core.hooksPath is relative (`.husky/_`), and husky's
  * runner folder `_` is ignored by git, so a new worktree has none and would run no hooks at all.
  * `git worktree add` runs post-checkout in the new worktree with a null previous HEAD; the block
- * then copies the runner there. Pure shell: it runs on every checkout and must cost nothing.
+ * then copies the runner there, and prints once how to run the CLI in a worktree without
+ * node_modules. Pure shell: it runs on every checkout and must cost nothing.
  *
  * pre-commit first asks git, in the shell, whether anything is staged where the hook looks (the
  * shell check, staged-path-check.ts): most commits touch no watched area, and then node, which
@@ -113,13 +114,21 @@ function stagedCheckLines(check: StagedPathCheck): string[] {
 
 function worktreeRunnerLines(options: HookBlockOptions): string[] {
   const runner = shellQuote(`${options.huskyFromTop}/_`);
+  const bin = `${options.toolkitFromTop}/dist/cli/bin.js`;
   return [
-    "# `git worktree add` (a null previous HEAD): copy husky's runner into the new worktree, or its commits run no hooks.",
+    "# `git worktree add` (a null previous HEAD): copy husky's runner into the new worktree, or its commits run no hooks,",
+    '# and say once how to run the CLI there (no node_modules: `npx paracle` would ask the registry for another package).',
     'case "${1-}" in',
     "  '' | *[!0]*) ;;",
     `  *) if [ ! -f ${runner}/h ] && [ -f "\${0%/*}/_/h" ]; then`,
     `       mkdir -p ${runner} && cp -p "\${0%/*}/_/"* "\${0%/*}/_/.gitignore" ${runner}/ ||`,
     '         echo "paracle: could not set up the hooks in this worktree; run paracle-hooks install here" >&2',
+    '     fi',
+    `     if [ ! -f ${shellQuote(bin)} ]; then`,
+    '       paracle_main=$(cd "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/.." 2>/dev/null && pwd) || paracle_main=',
+    `       if [ -n "$paracle_main" ] && [ -f "$paracle_main/${bin}" ]; then`,
+    `         echo "paracle: this worktree has no node_modules; run paracle here as: node '$paracle_main/${bin}' <command>" >&2`,
+    '       fi',
     '     fi ;;',
     'esac',
   ];
@@ -156,6 +165,11 @@ export function upsertBlock(existing: string | null, block: string): string {
 /** Any text as one single-quoted sh word, byte for byte (newlines included). */
 function shellLiteral(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `existing` without the block (`paracle uninstall`); the same text when it has none. */
+export function withoutBlock(existing: string): string {
+  return removeMarkedBlock(existing, { start: BLOCK_START, end: BLOCK_END, blankLineBefore: false });
 }
 
 /** Single-quoted for sh, so folder names with spaces or `$` arrive intact. */

@@ -7,10 +7,11 @@ import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
 import { readIndexEntries } from '../git/index-files.js';
 import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
+import { foldersOutsideSparseCheckout, sparseCheckoutWarning } from '../git/sparse-checkout.js';
 import { auditLogPath, findParacRoot } from '../state/paths.js';
 import { type HookName, quickExitWrapper, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
-import { setUpMergeDriver } from './merge-driver-setup.js';
+import { paracFromTop, setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
 import { stagedPathspecs, type StagedPathCheck } from './staged-path-check.js';
 
@@ -39,8 +40,8 @@ import { stagedPathspecs, type StagedPathCheck } from './staged-path-check.js';
  */
 
 export const PACKAGE_NAME = 'paracle-hooks';
-const TOOLKIT_HOOKS = ['pre-commit', 'post-merge'] as const;
-const HUSKY_SCRIPTS: readonly HookName[] = ['pre-commit', 'post-merge', 'post-checkout'];
+export const TOOLKIT_HOOKS = ['pre-commit', 'post-merge'] as const;
+export const HUSKY_SCRIPTS: readonly HookName[] = ['pre-commit', 'post-merge', 'post-checkout'];
 
 export interface InstallOptions {
   cwd?: string;
@@ -55,7 +56,9 @@ export interface ExternalHooks {
 
 export type InstallReport =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'installed'; changes: string[]; notes: string[]; externalHooks: ExternalHooks | null };
+  | { kind: 'installed'; changes: string[]; notes: string[]; warnings: string[]; externalHooks: ExternalHooks | null };
+
+const NO_PARAC_NOTE = 'no .parac/ folder found yet; the hooks will look for one from the repository top when they run';
 
 export async function installHooks(options: InstallOptions = {}): Promise<InstallReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
@@ -77,6 +80,10 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   const notes: string[] = [];
 
   const hooks = await chooseHooksFolder(layout, packageDir);
+  // Asked before the hooks are written: writing them brings `.husky/` back on disk for now.
+  const leftOut = await foldersLeftOutBySparseCheckout(layout, hooks, packageDir);
+  const warnings =
+    leftOut.length === 0 ? [] : [sparseCheckoutWarning(leftOut, 'commits in this worktree are not recorded in current_state.yaml')];
   let externalHooks: ExternalHooks | null = null;
   if (hooks.kind === 'husky') {
     if (hooks.repairedFrom !== null) {
@@ -92,11 +99,32 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
   await noteTrackedAuditLog(layout, packageDir, notes);
   await setUpMergeDriver(layout, toolkit.fromTop, packageDir, changes);
   await ensurePrepareScript(packageDir, layout, changes);
-  return { kind: 'installed', changes, notes, externalHooks };
+  const paracLeftOut = leftOut.includes(paracFromTop(layout.topLevel, packageDir));
+  return {
+    kind: 'installed',
+    changes,
+    notes: paracLeftOut ? notes.filter((note) => note !== NO_PARAC_NOTE) : notes,
+    warnings,
+    externalHooks,
+  };
+}
+
+/**
+ * The husky folder and `.parac/`, when this worktree's sparse checkout leaves them out: git then
+ * runs no hook (husky's folder is gone) or the hooks find no state, and commits go unrecorded.
+ */
+async function foldersLeftOutBySparseCheckout(layout: RepoLayout, hooks: HooksFolder, packageDir: string): Promise<string[]> {
+  const folders = [paracFromTop(layout.topLevel, packageDir)];
+  if (hooks.kind === 'husky') folders.unshift(toPosix(relative(layout.topLevel, hooks.huskyDir)));
+  return foldersOutsideSparseCheckout(
+    layout.topLevel,
+    'clean',
+    folders.filter((folder) => folder !== '' && !folder.startsWith('..')),
+  );
 }
 
 /** The project: the nearest folder with a package.json, from `cwd` up. */
-function findPackageDir(cwd: string): string {
+export function findPackageDir(cwd: string): string {
   for (let dir = cwd; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) {
@@ -134,7 +162,9 @@ function findInstalledToolkit(packageDir: string, layout: RepoLayout): Installed
   );
 }
 
-type HooksFolder = { kind: 'husky'; huskyDir: string; repairedFrom: string | null } | { kind: 'other'; hooksPath: string; folder: string };
+export type HooksFolder =
+  | { kind: 'husky'; huskyDir: string; repairedFrom: string | null }
+  | { kind: 'other'; hooksPath: string; folder: string };
 
 /**
  * Where the hooks go. No core.hooksPath: `.husky` beside package.json, next to node_modules. An
@@ -144,7 +174,7 @@ type HooksFolder = { kind: 'husky'; huskyDir: string; repairedFrom: string | nul
  * install wrote absolute paths): it is repaired. Any other core.hooksPath belongs to another
  * tool, and is not taken over.
  */
-async function chooseHooksFolder(layout: RepoLayout, packageDir: string): Promise<HooksFolder> {
+export async function chooseHooksFolder(layout: RepoLayout, packageDir: string): Promise<HooksFolder> {
   const current = await readGitConfig(layout.topLevel, 'clean', 'core.hooksPath');
   if (current === null || current.trim() === '') return { kind: 'husky', huskyDir: join(packageDir, '.husky'), repairedFrom: null };
   const trimmed = current.replace(/[\\/]+$/, '');
@@ -329,7 +359,7 @@ export function readStagedCheck(topLevel: string, paracRoot: string | null, tool
 function paracRootOption(topLevel: string, packageDir: string, notes: string[]): string | null {
   const found = findParacRoot(packageDir);
   if (found === null) {
-    notes.push('no .parac/ folder found yet; the hooks will look for one from the repository top when they run');
+    notes.push(NO_PARAC_NOTE);
     return null;
   }
   const fromTop = relative(topLevel, found);

@@ -25,3 +25,18 @@ export function upsertMarkedBlock(existing: string | null, block: string, marker
   const lineEnd = existing.endsWith('\n') ? '' : '\n';
   return `${existing}${lineEnd}${markers.blankLineBefore ? '\n' : ''}${block}`;
 }
+
+/**
+ * `existing` without the block (`paracle uninstall`), with the blank line `upsertMarkedBlock` put
+ * before an appended block; the same text when there is no block. Every other line is kept.
+ */
+export function removeMarkedBlock(existing: string, markers: Pick<BlockMarkers, 'start' | 'end' | 'blankLineBefore'>): string {
+  const start = existing.indexOf(markers.start);
+  const end = start === -1 ? -1 : existing.indexOf(markers.end, start);
+  if (start === -1 || end === -1) return existing;
+  let stop = end + markers.end.length;
+  if (existing[stop] === '\n') stop += 1;
+  let from = start;
+  if (markers.blankLineBefore && from >= 2 && existing.slice(from - 2, from) === '\n\n') from -= 1;
+  return existing.slice(0, from) + existing.slice(stop);
+}

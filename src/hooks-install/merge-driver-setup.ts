@@ -5,7 +5,7 @@ import { readGitConfig, writeGitConfig } from '../git/config.js';
 import type { RepoLayout } from '../git/repo-layout.js';
 import { AUDIT_LOG_RELATIVE, findParacRoot, PARAC_DIR, STATE_FILE_RELATIVE } from '../state/paths.js';
 import { shellQuote } from './hook-script.js';
-import { upsertMarkedBlock } from './marked-block.js';
+import { removeMarkedBlock, upsertMarkedBlock } from './marked-block.js';
 
 /**
  * The merge part of `paracle install`:
@@ -75,6 +75,11 @@ export function upsertMergeAttributes(existing: string | null, block: string): s
   return upsertMarkedBlock(existing, block, { start: ATTRIBUTES_START, end: ATTRIBUTES_END, blankLineBefore: true });
 }
 
+/** `existing` without the block (`paracle uninstall`); the same text when it has none. */
+export function withoutMergeAttributes(existing: string): string {
+  return removeMarkedBlock(existing, { start: ATTRIBUTES_START, end: ATTRIBUTES_END, blankLineBefore: true });
+}
+
 /** A pattern with spaces, quotes or backslashes is written C-quoted, as gitattributes allows. */
 function attributePattern(path: string): string {
   return /[\s"\\]/.test(path) ? `"${path.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\t/g, '\\t')}"` : path;
@@ -104,7 +109,7 @@ export async function setUpMergeDriver(layout: RepoLayout, toolkitFromTop: strin
 }
 
 /** The project's .parac/ relative to the repository top (where `paracle init` would create it when there is none yet). */
-function paracFromTop(topLevel: string, packageDir: string): string {
+export function paracFromTop(topLevel: string, packageDir: string): string {
   const found = findParacRoot(packageDir);
   const root = found !== null && !relative(topLevel, found).startsWith('..') ? found : join(packageDir, PARAC_DIR);
   return toPosix(relative(topLevel, root));

@@ -32,11 +32,40 @@ export function preparedScript(existing: string | undefined): string | null {
   return `${script.slice(0, start)}${replacement}${script.slice(end)}`;
 }
 
-/** package.json text with `scripts.prepare` set, keeping its indentation and final newline. */
-export function withPrepareScript(packageJsonText: string, script: string): string {
+/**
+ * The script without install's command (`paracle uninstall`): undefined when it has none, null when
+ * the command was the whole script, else the rest (`husky && (paracle-hooks install || exit 0)` →
+ * `husky`): the command, the parentheses install put around it, and the `&&` joining it.
+ */
+export function scriptWithoutInstall(existing: string): string | null | undefined {
+  const script = existing.trim();
+  const found = OURS.exec(script);
+  if (found === null) return undefined;
+  const [whole, before = ''] = found;
+  let start = found.index + before.length;
+  let end = found.index + whole.length;
+  if (script[start - 1] === '(' && script[end] === ')') {
+    start -= 1;
+    end += 1;
+  }
+  let head = script.slice(0, start);
+  let tail = script.slice(end);
+  const joinedBefore = /\s*(?:&&|;)\s*$/.exec(head);
+  if (joinedBefore !== null) head = head.slice(0, joinedBefore.index);
+  else tail = tail.replace(/^\s*(?:&&|;)\s*/, '');
+  const rest = `${head}${tail}`.trim();
+  return rest === '' ? null : rest;
+}
+
+/** package.json text with `scripts.prepare` set (null: removed, and `scripts` too when that empties it), keeping its indentation and final newline. */
+export function withPrepareScript(packageJsonText: string, script: string | null): string {
   const data = JSON.parse(packageJsonText) as { scripts?: Record<string, string> };
   const indent = /^[ \t]+(?=")/m.exec(packageJsonText)?.[0] ?? '  ';
-  data.scripts = { ...(data.scripts ?? {}), prepare: script };
+  if (script !== null) data.scripts = { ...(data.scripts ?? {}), prepare: script };
+  else if (data.scripts !== undefined) {
+    delete data.scripts.prepare;
+    if (Object.keys(data.scripts).length === 0) delete data.scripts;
+  }
   const eol = packageJsonText.includes('\r\n') ? '\r\n' : '\n';
   const text = JSON.stringify(data, null, indent).replace(/\n/g, eol);
   return packageJsonText.endsWith('\n') ? `${text}${eol}` : text;

@@ -2,7 +2,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { readHooksConfig, type HooksConfig } from '../config/hooks-config.js';
 import { readTopLevel } from '../git/repo-layout.js';
+import { foldersOutsideSparseCheckout, sparseCheckoutWarning } from '../git/sparse-checkout.js';
 import { auditLogPath, findParacRoot, PARAC_DIR, stateFilePath } from '../state/paths.js';
+import type { HookOutcome } from './outcome.js';
 
 /** How a hook run was started; the CLI (`paracle hook …`) and git's hooks both end up here. */
 export interface HookRunOptions {
@@ -75,6 +77,27 @@ export async function resolveHookContext(options: HookRunOptions): Promise<HookC
     roadmapFile: join(paracRoot, ROADMAP_RELATIVE),
     timeout: options.timeout,
     dryRun: options.dryRun ?? false,
+  };
+}
+
+/**
+ * The outcome when resolveHookContext found no state: silent, as in a repository without a
+ * workspace, unless this worktree's sparse checkout left `.parac/` out; then git's commit or merge
+ * is not recorded in the state, and the hook says so each time. Only this path pays for the check.
+ */
+export async function skippedWithoutState(options: HookRunOptions, consequence: string): Promise<HookOutcome> {
+  const cwd = options.cwd ?? process.cwd();
+  const topLevel = options.fromGit ? cwd : await readTopLevel(cwd, 'hook');
+  const paracDir = options.paracRoot ? resolve(cwd, options.paracRoot) : join(topLevel, PARAC_DIR);
+  const fromTop = relative(topLevel, paracDir).split(sep).join('/');
+  const outside =
+    fromTop === '' || fromTop.startsWith('..') || isAbsolute(fromTop)
+      ? []
+      : await foldersOutsideSparseCheckout(topLevel, 'hook', [fromTop]);
+  return {
+    kind: 'skipped',
+    reason: 'no .parac/ state file here',
+    warnings: outside.length === 0 ? [] : [sparseCheckoutWarning(outside, consequence)],
   };
 }
 

@@ -3,7 +3,7 @@ import { readBlobIds, readBlobText, readCommitParents } from '../git/commit-grap
 import { readGitConfig } from '../git/config.js';
 import { MERGE_DRIVER } from '../hooks-install/merge-driver-setup.js';
 import { checkMergedState, type MergedStateFacts } from './merged-state-check.js';
-import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
+import { resolveHookContext, skippedWithoutState, type HookContext, type HookRunOptions } from './hook-context.js';
 import type { HookOutcome } from './outcome.js';
 
 /**
@@ -28,7 +28,7 @@ export interface PostMergeOptions extends HookRunOptions {
 
 export async function runPostMerge(options: PostMergeOptions): Promise<HookOutcome> {
   const context = await resolveHookContext(options);
-  if (context === null) return { kind: 'skipped', reason: 'no .parac/ state file here', warnings: [] };
+  if (context === null) return skippedWithoutState(options, 'the merged state is not checked here');
   if (!context.config.postMerge) return { kind: 'skipped', reason: 'post_merge is off in hooks.yaml', warnings: [] };
   const facts = await gatherMergedStateFacts(context, options.squash ?? false);
   return { kind: 'unchanged', warnings: await checkMergedState(facts) };

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { GitCommandError, HookStepError, RollbackError, StateWriteError } from '../errors.js';
 import { readRevisionHighWater } from '../log/revision-high-water.js';
 import { parseStateText } from '../document/document.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -6,13 +7,16 @@ import { withStateLock } from '../lock/lock.js';
 import { loadState, timeoutMs, updateState, type WrittenState } from '../store/store.js';
 import { rewriteYaml } from '../document/yaml-rewrite.js';
 import { describeAreaChanges } from '../tasks/changes-by-area.js';
-import { readTextIfExists, readTextIfExistsSync } from '../fs/read-text.js';
+import { readBytesIfExistsSync, readTextIfExists, readTextIfExistsSync } from '../fs/read-text.js';
 import { withRevision } from '../state/revision.js';
 import { applyEditsToState, applyStateEdits, skippedEditWarning, type StateEdit } from '../state/state-edits.js';
+import { commitAttemptFile, recordCommitAttempt, type FileAttempt } from './commit-attempt.js';
+import { fileAttempt } from './commit-attempt-undo.js';
 import type { HookContext } from './hook-context.js';
+import { auditLogSize } from '../log/audit-log.js';
 import type { HookOutcome } from './outcome.js';
 import { changelogUpdate, roadmapWarnings, stateFileName, type PreCommitPlan } from './pre-commit-plan.js';
-import { stageChanges, type FileChange, type IndexToStage } from './stage-files.js';
+import { restoreIndexes, stageChanges, type FileChange, type IndexToStage } from './stage-files.js';
 import { unifiedDiff } from '../text/unified-diff.js';
 
 /**
@@ -21,48 +25,81 @@ import { unifiedDiff } from '../text/unified-diff.js';
  * audit entry, by the store), then — still holding it — the changelog and the staging, so what is
  * staged is exactly what was written.
  */
-export async function applyPreCommit(context: HookContext, plan: PreCommitPlan, indexes: IndexToStage[]): Promise<HookOutcome> {
+export async function applyPreCommit(
+  context: HookContext,
+  plan: PreCommitPlan,
+  indexes: IndexToStage[],
+  head: string | null,
+): Promise<HookOutcome> {
   const warnings: string[] = [];
   let before = '';
   let written: WrittenState | null = null;
   let changelogUpdated = false;
   const trackedLog = trackedAuditLog(context, indexes);
   let logBefore: string | null = null;
+  const record = commitAttemptFile(context);
+  let stateBytes: Buffer | null = null;
+  let logSizeBefore: number | null = null;
 
-  await updateState(
-    context.paracRoot,
-    (state) => {
-      before = state.source;
-      // Under the lock: what the store appends next is exactly this run's entries.
-      if (trackedLog) logBefore = readTextIfExistsSync(context.auditLog.file) ?? '';
-      warnings.push(...roadmapWarnings(plan, state.data));
-      const { skipped } = applyEditsToState(state, plan.edits);
-      for (const edit of skipped) warnings.push(skippedEditWarning(edit));
-    },
-    {
-      timeout: context.timeout,
-      audit: plan.audit,
-      onWarning: (warning) => warnings.push(warning),
-      // A hook process is short-lived and cold: parsing the whole file would be most of its run.
-      sections: sectionsRead(plan.edits),
-      replacesRevision: plan.amend?.replacesRevision ?? undefined,
-      afterWrite: async (w) => {
-        written = w;
-        const changes = [stateChange(context, plan.edits, before, w), logChange(context, logBefore)];
-        changelogUpdated = await writeChangelogAndStage(
-          context,
-          plan,
-          indexes,
-          changes.filter((c): c is FileChange => c !== null),
-        );
+  try {
+    await updateState(
+      context.paracRoot,
+      (state) => {
+        before = state.source;
+        if (record !== null) {
+          stateBytes = readBytesIfExistsSync(context.stateFile.file);
+          logSizeBefore = auditLogSize(context.paracRoot);
+        }
+        // Under the lock: what the store appends next is exactly this run's entries.
+        if (trackedLog) logBefore = readTextIfExistsSync(context.auditLog.file) ?? '';
+        warnings.push(...roadmapWarnings(plan, state.data));
+        const { skipped } = applyEditsToState(state, plan.edits);
+        for (const edit of skipped) warnings.push(skippedEditWarning(edit));
       },
-    },
-  );
+      {
+        timeout: context.timeout,
+        audit: plan.audit,
+        // A stopped commit leaves nothing behind: the retry must write HEAD's revision + 1 again.
+        allOrNothing: true,
+        onWarning: (warning) => warnings.push(warning),
+        // A hook process is short-lived and cold: parsing the whole file would be most of its run.
+        sections: sectionsRead(plan.edits),
+        replacesRevision: plan.amend?.replacesRevision ?? undefined,
+        afterWrite: async (w) => {
+          written = w;
+          const changes = [stateChange(context, plan.edits, before, w), logChange(context, logBefore)];
+          const { changelog, undo } = await writeChangelogAndStage(
+            context,
+            plan,
+            indexes,
+            changes.filter((c): c is FileChange => c !== null),
+          );
+          changelogUpdated = changelog !== null;
+          if (record !== null) {
+            const files = [fileAttempt(context.stateFile, stateBytes, w.text), ...(changelog ? [changelog] : [])];
+            const log = { before: logSizeBefore, after: auditLogSize(context.paracRoot) };
+            const warning = recordCommitAttempt(record, { head, files, log });
+            if (warning !== null) warnings.push(warning);
+          }
+          // A shared engine commits after this: if it refuses, the changelog and the index go back too.
+          return undo;
+        },
+      },
+    );
+  } catch (error) {
+    throw hookStepError(context, error);
+  }
   // The state already said all this (a second commit of the same files, the same day): the
   // changelog may still lack today's entry for these areas, so it gets its own short lock hold.
   if (written === null && plan.changelogLabels.length > 0) {
     await withStateLock(context.stateFile.file, { timeoutMs: timeoutMs(context.timeout) }, async () => {
-      changelogUpdated = await writeChangelogAndStage(context, plan, indexes, []);
+      const { changelog } = await writeChangelogAndStage(context, plan, indexes, []);
+      changelogUpdated = changelog !== null;
+      if (record !== null && changelog !== null) {
+        const size = auditLogSize(context.paracRoot);
+        const warning = recordCommitAttempt(record, { head, files: [changelog], log: { before: size, after: size } });
+        if (warning !== null) warnings.push(warning);
+      }
     });
   }
   const w = written as WrittenState | null;
@@ -126,26 +163,85 @@ function logChange(context: HookContext, before: string | null): FileChange | nu
   };
 }
 
+/**
+ * The changelog, then the staging, each undone if a later one fails: the changelog's bytes and the
+ * index entries go back as they were, and the store (allOrNothing) puts back the state and the log.
+ * Returns what it did to the changelog (null: nothing), for the commit attempt's record, and how to
+ * undo both, for a step after it that fails (a shared engine refusing the commit).
+ */
 async function writeChangelogAndStage(
   context: HookContext,
   plan: PreCommitPlan,
   indexes: IndexToStage[],
   written: readonly FileChange[],
-): Promise<boolean> {
+): Promise<{ changelog: FileAttempt | null; undo: () => Promise<void> }> {
   const changes: FileChange[] = [...written];
-  let updated = false;
-  if (plan.changelogLabels.length > 0) {
-    const before = readTextIfExistsSync(context.changelog.file);
-    const update = changelogUpdate(plan);
-    const after = before === null ? null : update(before);
-    if (before !== null && after !== null) {
-      await writeFileAtomic(context.changelog.file, after);
-      updated = true;
-      if (context.changelog.repoPath !== null) changes.push({ repoPath: context.changelog.repoPath, before, applyTo: update });
+  let updated: FileAttempt | null = null;
+  let changelogBytes: Buffer | null = null;
+  let step: 'changelog' | 'git add' = 'changelog';
+  try {
+    if (plan.changelogLabels.length > 0) {
+      changelogBytes = readBytesIfExistsSync(context.changelog.file);
+      const before = changelogBytes === null ? null : changelogBytes.toString('utf8');
+      const update = changelogUpdate(plan);
+      const after = before === null ? null : update(before);
+      if (before !== null && after !== null) {
+        await writeFileAtomic(context.changelog.file, after);
+        updated = fileAttempt(context.changelog, changelogBytes, after);
+        if (context.changelog.repoPath !== null) changes.push({ repoPath: context.changelog.repoPath, before, applyTo: update });
+      }
     }
+    step = 'git add';
+    if (indexes.length > 0 && changes.length > 0) await stageChanges(indexes, changes);
+  } catch (error) {
+    const where = step === 'changelog' ? pathForMessage(context.changelog) : changes.map((c) => c.repoPath).join(', ');
+    try {
+      await undo();
+    } catch (undoError) {
+      throw new RollbackError(
+        where,
+        `${step} failed (${firstLine(error)}); then putting the changelog and index back failed: ${firstLine(undoError)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new HookStepError('pre-commit', step, where, reasonOf(error), { cause: error });
   }
-  if (indexes.length > 0 && changes.length > 0) await stageChanges(indexes, changes);
-  return updated;
+  return { changelog: updated, undo };
+
+  async function undo(): Promise<void> {
+    if (updated && changelogBytes !== null) await writeFileAtomic(context.changelog.file, changelogBytes);
+    if (indexes.length > 0 && changes.length > 0) await restoreIndexes(indexes, changes);
+  }
+}
+
+/** A failure of the store's own steps, named for the person whose commit it stopped. */
+function hookStepError(context: HookContext, error: unknown): unknown {
+  if (!(error instanceof StateWriteError)) return error;
+  const step = error.file === context.stateFile.file ? 'state write' : error.file === context.auditLog.file ? 'audit trail' : null;
+  if (step === null) return error;
+  const reason = error.message.startsWith(`${error.file}: `) ? error.message.slice(error.file.length + 2) : error.message;
+  const target = step === 'state write' ? context.stateFile : context.auditLog;
+  return new HookStepError('pre-commit', step, pathForMessage(target), reason, { cause: error });
+}
+
+function pathForMessage(target: { file: string; repoPath: string | null }): string {
+  return target.repoPath ?? target.file;
+}
+
+/** git's own words for a failed git command (its message spans lines: sparse checkout), else the first line. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof GitCommandError)) return firstLine(error);
+  const said = error.stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('hint:'))
+    .join(' ');
+  return said === '' ? firstLine(error) : said;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 /** --dry-run: the same plan, shown as a unified diff of each file it would change; nothing is written. */

@@ -7,7 +7,8 @@ import { readWorkingTreeStatus, stagedPaths, type WorkingTreeStatus } from '../g
 import { localDate } from '../state/model.js';
 import { classifyStagedPaths, pathsInProject } from '../tasks/changes-by-area.js';
 import { readRoadmap } from '../tasks/roadmap-alignment.js';
-import { resolveHookContext, type HookContext, type HookRunOptions } from './hook-context.js';
+import { commitAttemptFile, readCommitAttemptToUndo } from './commit-attempt.js';
+import { resolveHookContext, skippedWithoutState, type HookContext, type HookRunOptions } from './hook-context.js';
 import { lockTimeoutForHook, type HookOutcome } from './outcome.js';
 import { isStateScratchPath } from '../state/state-scratch-paths.js';
 import { planPreCommit, type PreCommitFacts } from './pre-commit-plan.js';
@@ -31,13 +32,15 @@ import type { AmendFacts } from './amend.js';
 
 export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome> {
   const context = await resolveHookContext(options);
-  if (context === null) return { kind: 'skipped', reason: 'no .parac/ state file here', warnings: [] };
+  if (context === null) return skippedWithoutState(options, 'this commit is not recorded in current_state.yaml');
   if (!context.config.preCommit) return { kind: 'skipped', reason: 'pre_commit is off in hooks.yaml', warnings: [] };
 
   const textsBeforeStatus = readTextsBeforeStatus(context);
   const pendingStatus = readWorkingTreeStatus(context.topLevel, 'hook');
   const pendingHead = askHeadSummary(context);
   const status = await pendingStatus;
+  // A run whose commit was stopped after it (lint-staged failing next) is undone first; then all again.
+  if (!context.dryRun && (await undoStoppedCommit(context, status.headOid))) return runPreCommit(options);
   refuseStagedScratchFiles(status);
   await refuseStagedConflictMarkers(context, status);
   let areas = classifyStagedPaths(pathsInProject(stagedPaths(status), projectFromTop(context)), context.config.areas);
@@ -55,7 +58,7 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
   // Loaded only now: a commit that touches no watched area never pays for the YAML and lock code.
   if (context.dryRun) return (await import('./pre-commit-apply.js')).previewPreCommit(context, plan);
   try {
-    return await (await import('./pre-commit-apply.js')).applyPreCommit(context, plan, facts.indexes);
+    return await (await import('./pre-commit-apply.js')).applyPreCommit(context, plan, facts.indexes, facts.status.headOid);
   } catch (error) {
     if (error instanceof StateLockError) {
       throw lockTimeoutForHook(error, context.stateFile.repoPath ?? context.stateFile.file, 'git commit --no-verify');
@@ -74,6 +77,15 @@ export async function runPreCommit(options: HookRunOptions): Promise<HookOutcome
     }
     throw error;
   }
+}
+
+/** See commit-attempt.ts; true when it undid a stopped commit's writes. */
+async function undoStoppedCommit(context: HookContext, head: string | null): Promise<boolean> {
+  const record = commitAttemptFile(context);
+  const attempt = record === null ? null : readCommitAttemptToUndo(record, head);
+  if (record === null || attempt === null) return false;
+  const { undoCommitAttempt } = await import('./commit-attempt-undo.js');
+  return undoCommitAttempt(context, record, attempt);
 }
 
 /**

@@ -1,5 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readBlob, readIndexEntries, setIndexEntries, stageTrackedFiles, writeBlob, type IndexEntry } from '../git/index-files.js';
+import {
+  readBlob,
+  readIndexEntries,
+  removeIndexEntries,
+  setIndexEntries,
+  stageTrackedFiles,
+  writeBlob,
+  type IndexEntry,
+} from '../git/index-files.js';
 import { partialCommitRealIndex } from '../git/repo-layout.js';
 
 /**
@@ -96,11 +104,41 @@ export async function stageChanges(indexes: readonly IndexToStage[], changes: re
   }
 }
 
+/**
+ * After a failed step: each index's entries for the changed files go back to what they were before
+ * `stageChanges` (read then, see prepareIndexes; a file staged from a known text had that text's blob).
+ * Only entries that differ are set; one that did not exist is removed.
+ */
+export async function restoreIndexes(indexes: readonly IndexToStage[], changes: readonly FileChange[]): Promise<void> {
+  const paths = changes.map((c) => c.repoPath);
+  for (const index of indexes) {
+    const now = await readIndexEntries(index, paths);
+    const put: IndexEntry[] = [];
+    const remove: string[] = [];
+    for (const change of changes) {
+      const current = now.get(change.repoPath);
+      let previous = index.entries?.get(change.repoPath);
+      if (index.entries === null) {
+        // Not read before: the index held the known text (`git add -u` never adds a file it lacked).
+        if (current === undefined || index.knownStagedTexts.get(change.repoPath) !== change.before) continue;
+        previous = { ...current, oid: await writeBlob(index, change.repoPath, change.before) };
+      }
+      if (previous === undefined) {
+        if (current !== undefined) remove.push(change.repoPath);
+      } else if (current === undefined || current.oid !== previous.oid || current.mode !== previous.mode) {
+        put.push(previous);
+      }
+    }
+    await setIndexEntries(index, put);
+    await removeIndexEntries(index, remove);
+  }
+}
+
 async function classify(entry: IndexEntry | undefined, change: FileChange): Promise<StagedHow> {
   if (!entry) return 'not-tracked';
   // A symlinked state file is tracked as the link; writing through it does not change the link.
   if (entry.mode === SYMLINK_MODE) return 'unchanged';
-  // Loaded only here: node:crypto costs a hook start-up time (BENCHMARKS.md), and the known texts usually decide.
+  // Loaded only here: node:crypto costs a hook start-up time (docs/design.md), and the known texts usually decide.
   const { blobObjectId } = await import('../git/blob-id.js');
   return entry.oid === blobObjectId(change.before, entry.oid) ? 'working-tree' : 'staged-version';
 }

@@ -7,9 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * interact with it, so only a real flock excludes a Python writer. Node has no flock of its own;
  * there are two ways to it, chosen once per process:
  *
- * - `native`: the optional dependency `fs-ext-extra-prebuilt` (prebuilt binaries for linux, darwin
- *   and win32 on x64 and arm64, glibc, Node 20–25; on Windows its flock is `LockFileEx`, which
- *   `msvcrt.locking`, filelock's Windows lock, also respects). About 10 µs.
+ * - `native`: `#flock-binding`, fs-ext-extra-prebuilt's prebuilt binaries shipped in
+ *   dist/flock-binding/ (linux, darwin and win32 on x64 and arm64, glibc, Node 20–25; on Windows
+ *   its flock is `LockFileEx`, which `msvcrt.locking`, filelock's Windows lock, also respects),
+ *   loaded without the package's install script (scripts/flock-binding.cjs). About 10 µs.
  * - `flock-command`: util-linux (or busybox) `flock -x 3` run on our descriptor, passed to it as
  *   its fd 3. The lock belongs to the open file description, which the child shares with us, so it
  *   stays held after the child exits, until we close the descriptor. A process start (~2 ms on a
@@ -60,15 +61,15 @@ const POLL_COMMAND_MS = 25;
 
 async function loadNative(): Promise<NativeBinding | string> {
   try {
-    const loaded = (await import('fs-ext-extra-prebuilt')) as unknown as Partial<NativeBinding> & { default?: Partial<NativeBinding> };
+    const loaded = (await import('#flock-binding')) as Partial<NativeBinding> & { default?: Partial<NativeBinding> };
     const flockSync = loaded.flockSync ?? loaded.default?.flockSync;
-    if (typeof flockSync !== 'function') return 'fs-ext-extra-prebuilt has no flockSync';
+    if (typeof flockSync !== 'function') return 'the flock binding has no flockSync';
     return { flockSync };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? String(error);
     return (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
-      ? 'the optional dependency fs-ext-extra-prebuilt is not installed'
-      : `fs-ext-extra-prebuilt does not load here (${message})`;
+      ? 'the flock binding (dist/flock-binding) was not built'
+      : `the flock binding does not load here (${message})`;
   }
 }
 

@@ -61,7 +61,7 @@ function warnUnprotected(reason: string, onWarning: WarningHandler): void {
   onWarning(
     `cannot take the Python paracle tooling's lock (current_state.yaml.lock) here: ${reason}. ` +
       'A Python writer (its CLI, agents or scripts) saving at the same moment can overwrite this update. ' +
-      'Install the optional dependency fs-ext-extra-prebuilt (or util-linux flock on Linux) to exclude it.',
+      'On Linux, util-linux flock on PATH excludes it where the shipped flock binding does not load.',
   );
 }
 

@@ -1,4 +1,4 @@
-import { fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, truncateSync, writeSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StateWriteError } from '../errors.js';
@@ -89,6 +89,29 @@ function undoPartialAppend(fd: number, sizeBefore: number, ourBytes: number): st
   } catch (error) {
     return `; the partial line could not be removed (${(error as Error).message}): run \`paracle verify\` to find it`;
   }
+}
+
+/** The log's length in bytes, null when there is none: what `restoreAuditLogSize` takes back to. */
+export function auditLogSize(paracRoot: string): number | null {
+  try {
+    return statSync(auditLogPath(paracRoot)).size;
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Under the state lock, after a failed all-or-nothing save: cuts off what was appended since the log
+ * had `size` bytes (removes it when it did not exist). Nothing else appends while the lock is held
+ * (the Python tooling takes it too), so what is cut is that save's own entries.
+ */
+export function restoreAuditLogSize(paracRoot: string, size: number | null): void {
+  const file = auditLogPath(paracRoot);
+  const now = auditLogSize(paracRoot);
+  if (now === size) return;
+  if (size === null) rmSync(file, { force: true });
+  else if (now !== null) truncateSync(file, size);
 }
 
 /** Appends one entry while holding the state lock, so it is ordered with saves and safe against a concurrent clear. */

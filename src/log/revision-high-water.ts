@@ -11,7 +11,7 @@ import { linesFromEnd } from './lines-from-end.js';
  * wrote (and logged).
  *
  * Only the log's tail is read, inside every save's lock hold, so it must not cost more as the log
- * grows (16 KiB, about 70 entries; BENCHMARKS.md has the cost of larger tails).
+ * grows (16 KiB, about 70 entries; docs/design.md has the cost of a larger tail).
  * Since every save writes above the mark, the revisions this clone writes only grow and the highest
  * is among the newest lines; a higher one further up could come only from before this rule, or from
  * a tracked log merged from elsewhere. A snapshot line (issue 14) can be longer than the tail, so the

@@ -1,8 +1,24 @@
-import { readTextIfExistsSync } from '../fs/read-text.js';
+import { rmSync } from 'node:fs';
+import { readBytesIfExistsSync, readTextIfExistsSync } from '../fs/read-text.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document } from 'yaml';
-import { emitParacleWarning, ParacleError, StateConflictError, StateWriteError, type WarningHandler } from '../errors.js';
-import { appendAuditLines, formatStateChanges, readEntriesBackTo, type StateChangeInput } from '../log/audit-log.js';
+import {
+  emitParacleWarning,
+  HookStepError,
+  ParacleError,
+  RollbackError,
+  StateConflictError,
+  StateWriteError,
+  type WarningHandler,
+} from '../errors.js';
+import {
+  appendAuditLines,
+  auditLogSize,
+  formatStateChanges,
+  readEntriesBackTo,
+  restoreAuditLogSize,
+  type StateChangeInput,
+} from '../log/audit-log.js';
 import { readLogTail, type LogTail } from '../log/revision-high-water.js';
 import { differingPaths, isSnapshot, isTrailEntry, rebuildState, textHash, TrailGap } from '../log/trail.js';
 import { statePatch } from '../log/state-patch.js';
@@ -76,8 +92,18 @@ export interface UpdateOptions {
    */
   replacesRevision?: number;
   audit?: AuditOverride;
-  /** Runs inside the lock hold, after the rename: e.g. staging exactly what was written. */
-  afterWrite?: (written: WrittenState) => void | Promise<void>;
+  /**
+   * Runs inside the lock hold, after the rename: e.g. staging exactly what was written. It may return
+   * how to undo what it did, called when a later step (the shared engine's commit) fails.
+   */
+  afterWrite?: (written: WrittenState) => void | (() => Promise<void>) | Promise<void | (() => Promise<void>)>;
+  /**
+   * A failing audit append or `afterWrite` puts the state file and the audit log back as they were
+   * (byte for byte; removed if they did not exist), then throws. For a git hook: a stopped commit must
+   * leave nothing behind, or the log's high-water mark makes the retry skip a revision. With a shared
+   * engine its commit comes last, after `afterWrite`: nothing is shared until every local step worked.
+   */
+  allOrNothing?: boolean;
   onWarning?: WarningHandler;
 }
 
@@ -185,16 +211,30 @@ export async function updateState(
     await mutate(state);
     if (isDeepStrictEqual(state.data, disk.data)) return state;
     const entries = options.audit ? [overrideEntry(options.audit)] : auditEntries(state.changes, state.original, state.data);
-    const written = await writeState(root, file, lock, disk, state.data, entries, {
-      minRevision: options.minRevision,
-      replacesRevision: options.replacesRevision,
-      cut: read.cut,
-      partial: partial !== null,
-      requote: state.assigned,
-      onWarning: options.onWarning,
-    });
-    adopt(state, written);
-    await options.afterWrite?.(written);
+    const undo = options.allOrNothing ? captureBeforeWrite(root, file) : null;
+    try {
+      const written = await writeState(root, file, lock, disk, state.data, entries, {
+        minRevision: options.minRevision,
+        replacesRevision: options.replacesRevision,
+        cut: read.cut,
+        partial: partial !== null,
+        requote: state.assigned,
+        strictLog: undo !== null,
+        shareLast: undo !== null,
+        onWarning: options.onWarning,
+      });
+      adopt(state, written);
+      const undoAfterWrite = await options.afterWrite?.(written);
+      try {
+        await written.share?.();
+      } catch (error) {
+        await undoAfterWrite?.();
+        throw error;
+      }
+    } catch (error) {
+      if (undo !== null) await putBack(undo, lock, error);
+      throw error;
+    }
     return state;
   });
 }
@@ -292,6 +332,10 @@ interface WriteOptions {
   /** Only some top-level entries were read (a `sections` update), not all of them. */
   partial?: boolean;
   requote?: Requote;
+  /** A failed audit append throws instead of warning (an all-or-nothing update puts the state back). */
+  strictLog?: boolean;
+  /** The shared engine's commit is left to the caller (`share` in the result), after its own steps. */
+  shareLast?: boolean;
   onWarning?: WarningHandler;
 }
 
@@ -304,7 +348,7 @@ async function writeState(
   data: Record<string, unknown>,
   entries: RecordedChange[],
   options: WriteOptions = {},
-): Promise<WrittenState & { data: Record<string, unknown> }> {
+): Promise<WrittenState & { data: Record<string, unknown>; share?: () => Promise<void> }> {
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
   const next = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
@@ -327,11 +371,14 @@ async function writeState(
   const log = formatStateChanges([...trail.anchors, ...saved]);
   await removeOrphanedTempFiles(file);
   // With a shared engine the write lands there first, fenced by its revision; nothing local is written if it is refused.
-  await engine?.commit(root, { previousText: disk.text, text, revision, log });
+  const shared = { previousText: disk.text, text, revision, log };
+  if (!options.shareLast) await engine?.commit(root, shared);
   // A lock taken over while we worked (we stalled past the stale period) must not be written through.
   await writeFileAtomic(file, text, { beforeRename: () => lock.assertHeld() });
-  await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
-  return { file, text, revision, previousRevision: disk.revision, data: target };
+  if (options.strictLog) await appendAuditLines(root, log);
+  else await logQuietly(root, log, options.onWarning ?? emitParacleWarning);
+  const share = options.shareLast && engine !== null ? () => engine.commit(root, shared) : undefined;
+  return { file, text, revision, previousRevision: disk.revision, data: target, share };
 }
 
 /** Where this save's patch starts, and the entry to log first when the file is not the trail's last revision. */
@@ -391,6 +438,49 @@ async function logQuietly(root: string, lines: string, onWarning: WarningHandler
     await appendAuditLines(root, lines);
   } catch (error) {
     onWarning(`the state was saved but its audit entry was not: ${(error as Error).message}`);
+  }
+}
+
+/** What an all-or-nothing update puts back: the state file's bytes and the audit log's length (null: absent). */
+interface BeforeWrite {
+  root: string;
+  file: string;
+  state: Buffer | null;
+  logSize: number | null;
+}
+
+function captureBeforeWrite(root: string, file: string): BeforeWrite {
+  try {
+    return { root, file, state: readBytesIfExistsSync(file), logSize: auditLogSize(root) };
+  } catch (error) {
+    throw new StateWriteError(file, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Under the lock, after `failure`: only what differs is written back (a state file whose own write
+ * failed is left alone; it may be one that cannot be written). A lock lost meanwhile means another
+ * writer may have written since: then nothing is
+ * touched and the failure is a RollbackError saying so.
+ */
+async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): Promise<void> {
+  try {
+    const now = readBytesIfExistsSync(before.file);
+    const stateChanged = before.state === null ? now !== null : now === null || !now.equals(before.state);
+    if (!stateChanged && auditLogSize(before.root) === before.logSize) return;
+    lock.assertHeld();
+    if (stateChanged && before.state === null) rmSync(before.file, { force: true });
+    else if (stateChanged) await writeFileAtomic(before.file, before.state!, { beforeRename: () => lock.assertHeld() });
+    restoreAuditLogSize(before.root, before.logSize);
+  } catch (error) {
+    const reason = failure instanceof HookStepError ? failure.summary : failure instanceof Error ? failure.message : String(failure);
+    throw new RollbackError(
+      before.file,
+      `${reason.split('\n')[0]}; then putting the state file and audit log back failed: ${(error as Error).message}`,
+      {
+        cause: failure,
+      },
+    );
   }
 }
 

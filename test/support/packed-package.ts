@@ -11,8 +11,9 @@ import { join } from 'node:path';
 export function packAndInstall(projectRoot: string, into: string): { tarball: string; project: string } {
   const packDir = join(into, 'pack');
   mkdirSync(packDir, { recursive: true });
-  // --ignore-scripts: packing must not run this checkout's own `prepare` (husky) as a side effect.
-  run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], projectRoot);
+  // With its scripts, as `npm publish` packs: prepack takes this checkout's own `prepare` (husky) out
+  // of the packed package.json, so packing does not run it either (scripts/pack-manifest.mjs).
+  run('npm', ['pack', '--silent', '--pack-destination', packDir], projectRoot);
   const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
   const project = join(into, 'project');
   mkdirSync(project);

@@ -8,6 +8,11 @@ export function packedTarball(): string {
   return inject('packed').tarball;
 }
 
+/** The scratch project the global setup installed the tarball into, for reading only (copyPackedProject to change one). */
+export function installedPackedProject(): string {
+  return inject('packed').project;
+}
+
 /**
  * A fresh copy of a scratch project that installed the packed tarball as a devDependency
  * (`package.json` and `node_modules/`, nothing else: no git repository, no `.parac/`). Returns its folder.

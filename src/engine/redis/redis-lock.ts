@@ -81,6 +81,8 @@ async function acquire(redis: RedisConnection, keys: ProjectKeys, value: string,
       const left = deadline - Date.now();
       if (left <= 0) break;
       const pttl = await redis.call<number>(['PTTL', keys.lock]);
+      // Released between our try and now (its message may have come before we listened): try again at once.
+      if (pttl === -2) continue;
       const slice = Math.min(left, MAX_WAIT_SLICE_MS, pttl > 0 ? pttl + 5 : MAX_WAIT_SLICE_MS);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, slice);
