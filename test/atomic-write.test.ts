@@ -12,11 +12,12 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateWriteError } from '../src/errors.js';
 import { removeOrphanedTempFiles, writeFileAtomic } from '../src/fs/atomic-write.js';
-import { type ChildRun, startChild, stress } from './support/children.js';
+import { type ChildRun, childScript, startChild, stress } from './support/children.js';
 import { tempDir } from './support/fixtures.js';
 
 const running: ChildRun[] = [];
@@ -186,6 +187,47 @@ describe('writeFileAtomic', () => {
     expect(result.generations).toBeGreaterThan(1);
     expect(result.torn).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['current_state.yaml', 'stop']);
+  });
+});
+
+/** strace can trace a child here (installed, and ptrace allowed: some containers forbid it). */
+const straceWorks = spawnSync('strace', ['-f', '-o', '/dev/null', 'true'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!straceWorks)('writeFileAtomic on disk (strace: apt-get install strace, and a container that allows ptrace)', () => {
+  it('fsyncs the temp file before renaming it over the target, then fsyncs the folder', () => {
+    const dir = folder();
+    const file = join(dir, 'current_state.yaml');
+    const trace = join(dir, 'strace.txt');
+    writeFileSync(file, 'old\n');
+    // One real write by a child process; -y prints each descriptor's path, so the calls name their files.
+    const run = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-y',
+        '-o',
+        trace,
+        '-e',
+        'trace=fsync,fdatasync,rename,renameat,renameat2',
+        process.execPath,
+        childScript('atomic-writer-loop.mjs'),
+        file,
+        '1',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const calls = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((line) => /^\d+ +(fsync|fdatasync|rename)/.test(line) && line.includes(dir));
+    const renameAt = calls.findIndex((line) => / rename(at2?)?\(/.test(line) && line.includes(`"${file}"`));
+    expect(renameAt, calls.join('\n')).toBeGreaterThanOrEqual(0);
+    const temp = /"([^"]+\.tmp)"/.exec(calls[renameAt] ?? '')?.[1];
+    expect(temp, calls[renameAt]).toBeDefined();
+    const syncOf = (path: string) => (line: string) => /^\d+ +f(data)?sync\(\d+</.test(line) && line.includes(`<${path}>`);
+    expect(calls.slice(0, renameAt).some(syncOf(temp ?? '')), calls.join('\n')).toBe(true);
+    expect(calls.slice(renameAt + 1).some(syncOf(dir)), calls.join('\n')).toBe(true);
+    expect(readFileSync(file, 'utf8')).toMatch(/^gen: 1\n/);
   });
 });
 

@@ -397,6 +397,25 @@ describe('waiting for a held lock', () => {
     });
   });
 
+  it('never takes the lock from a live holder that keeps refreshing it past the stale period', async () => {
+    const { dir, file } = stateDir();
+    const order = join(dir, 'order');
+    writeFileSync(order, '');
+    const first = holder(file, { staleMs: 2_000 });
+    await first.waitForLine(/^locked /);
+    const waiter = holder(file, { staleMs: 2_000, appendTo: order, label: 'waiter' });
+    await until(() => hasTicketOf(file, waiter.pid), 'the waiter is in line');
+    // Two and a half stale periods: only the holder's refresh (every second here) keeps its lock fresh.
+    await sleep(5_000);
+    expect(readFileSync(order, 'utf8')).toBe('');
+    first.send('assert');
+    expect(await lineAt(first, 2)).toBe('held');
+    first.send('release');
+    await first.waitForLine('released');
+    await waiter.succeed();
+    expect(readFileSync(order, 'utf8')).toBe('waiter\n');
+  });
+
   it('leaves a holder on another host alone until its lock has not been refreshed for the stale period', async () => {
     const { file } = stateDir();
     // A pid that is surely not running here: the pid check must not apply to another host's holder.

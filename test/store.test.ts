@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import {
   chmodSync,
   lstatSync,
@@ -15,11 +15,13 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { StateConflictError, StateParseError } from '../src/errors.js';
+import { clearLock, readLockStatus } from '../src/lock/lock.js';
 import { readAuditLog } from '../src/log/audit-log.js';
 import { parseStateText } from '../src/document/document.js';
 import { stateFilePath } from '../src/state/paths.js';
 import { loadState, saveState, updateState, updateWithRetry } from '../src/store/store.js';
 import { localDate } from '../src/state/model.js';
+import { holdStateLock } from './support/children.js';
 import { changedLines, readFixture, tempParacRoot } from './support/fixtures.js';
 
 const run = promisify(execFile);
@@ -247,6 +249,29 @@ describe('store: concurrency across processes', () => {
     expect(new Set(entries.map((e) => e.revision)).size).toBe(processes * each);
     // A generous limit: 320 saves by 8 processes on a shared 2-core runner take minutes when it is busy.
   }, 300_000);
+
+  it('a save whose lock another process took over while it worked is abandoned before the rename: no lost update', async () => {
+    const root = tempParacRoot();
+    const file = stateFilePath(root);
+    const before = stateText(root);
+    const logBefore = (await readAuditLog(root)).entries.length;
+    let taker: ChildProcess | undefined;
+    try {
+      const saving = updateState(root, async (state) => {
+        state.updateProgress(77);
+        // Mid-save, the lock is forced away and another process takes it (and will save from the old file).
+        await clearLock(file, { force: true });
+        taker = await holdStateLock(file, 'taker');
+      });
+      await expect(saving).rejects.toThrow(/the state lock was lost .*held by pid \d+ \(taker\).*the write was abandoned/);
+      expect(stateText(root)).toBe(before);
+      expect(readdirSync(dirname(file)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect((await readAuditLog(root)).entries).toHaveLength(logBefore);
+      expect(await readLockStatus(file)).toMatchObject({ state: 'held', holder: { pid: taker?.pid, command: 'taker' } });
+    } finally {
+      taker?.kill('SIGKILL');
+    }
+  });
 
   it('a stale save in another process is refused with the conflict message', async () => {
     const root = tempParacRoot();

@@ -63,7 +63,7 @@ async function repoWithTwoSaves(): Promise<{ repo: TestRepo; base: string }> {
 }
 
 describe('a git revert of a commit that changed the state', GIT_TIMEOUT, () => {
-  it('passes verify --base, also after a later commit from a clone that never wrote those revisions', async () => {
+  it('passes verify --base, but not once the working tree’s state goes below HEAD’s; also after a later commit from a clone that never wrote those revisions', async () => {
     const { repo, base } = await repoWithTwoSaves();
     const top = revisionOf(await repo.show(`HEAD:${STATE_REL}`));
     const revert = await repo.user(['revert', '--no-edit', 'HEAD']);
@@ -77,6 +77,17 @@ describe('a git revert of a commit that changed the state', GIT_TIMEOUT, () => {
     expect(ok.stdout).toBe(
       `paracle: verify ok: ${STATE_REL} valid (revision ${top - 1}); changed since ${base} (revision ${top} there; below it by reverting ${reverted}); audit log ${logLines} lines valid (a local record, not tracked)\n`,
     );
+
+    // Uncommitted, the working tree's state one below HEAD's: no revert explains that.
+    const committed = repo.read(STATE_REL);
+    expect(committed).toMatch(new RegExp(`^revision: ${top - 1}$`, 'm'));
+    repo.write(STATE_REL, committed.replace(/^revision: \d+$/m, `revision: ${top - 2}`));
+    const lowered = await verify(repo, base);
+    expect(lowered.exitCode).toBe(1);
+    expect(lowered.problems.map((p) => [p.file, p.message])).toEqual([
+      [STATE_REL, expect.stringMatching(new RegExp(`^revision ${top - 2} is below ${top} at ${base}: `))],
+    ]);
+    repo.write(STATE_REL, committed);
 
     // Another clone (no audit log, so no high-water mark) commits on top: revision top again, other content.
     rmSync(join(repo.dir, LOG_REL));

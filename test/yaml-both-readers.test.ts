@@ -108,33 +108,79 @@ async function readByPyYaml(file: string, keys: string[]): Promise<Record<string
   );
 }
 
+/** Writes `strings` through the store in every way the matrix covers; returns the file, its text and what every reader must read. */
+async function writeStrings(strings: string[]): Promise<{ file: string; text: string; expected: Record<string, unknown> }> {
+  const root = tempState(BASE(strings.length));
+  await updateState(root, (state) => {
+    strings.forEach((s, i) => {
+      state.setIn(['plain_values', `v${i}`], s);
+      state.setIn(['plain_items', i], s);
+      state.setIn(['new_values', `k${i}`], s);
+    });
+    const appended = state.getIn(['appended']) as unknown[];
+    appended.push(...strings);
+    const keys: Record<string, number> = {};
+    strings.forEach((s, i) => Object.defineProperty(keys, s, { value: i, enumerable: true, writable: true, configurable: true }));
+    state.setIn(['new_keys'], keys);
+  });
+  const file = stateFilePath(root);
+  const expected = {
+    plain_values: Object.fromEntries(strings.map((s, i) => [`v${i}`, s])),
+    plain_items: strings,
+    appended: ['first', ...strings],
+    new_values: Object.fromEntries(strings.map((s, i) => [`k${i}`, s])),
+    new_keys: Object.fromEntries(strings.map((s, i) => [s, i])),
+  };
+  return { file, text: readFileSync(file, 'utf8'), expected };
+}
+
+/** Writes NUMBERS over plain values and as a new list; returns the file and what every reader must read. */
+async function writeNumbers(): Promise<{ file: string; expected: Record<string, unknown> }> {
+  const root = tempState(BASE(0));
+  await updateState(root, (state) => {
+    NUMBERS.forEach((value, i) => state.setIn(['numbers', `n${i}`], value));
+    state.setIn(['new_numbers'], [...NUMBERS]);
+  });
+  return {
+    file: stateFilePath(root),
+    expected: { numbers: Object.fromEntries(NUMBERS.map((v, i) => [`n${i}`, v])), new_numbers: NUMBERS },
+  };
+}
+
+function picked(data: Record<string, unknown>, expected: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(expected).map((key) => [key, data[key]]));
+}
+
+/**
+ * Without Python, the `yaml` package's YAML 1.1 schema stands in for PyYAML, so a machine without PyYAML
+ * still catches a quoting regression. It types a few plain texts PyYAML reads as strings (`y` and `n` as
+ * booleans, `2026-1-1` as a date), which the toolkit rightly writes plain: those are left out here.
+ */
+const TYPED_BY_YAML11_SCHEMA_ONLY = ['y', 'Y', 'n', 'N', '2026-1-1'];
+
+describe('YAML 1.1 read back without Python (the yaml package’s YAML 1.1 schema)', () => {
+  const yaml11 = (text: string) => parse(text, { version: '1.1' }) as Record<string, unknown>;
+
+  it('every string of the matrix (booleans, on/off/yes/no, null, numbers, octal, dates…) reads back as that string', async () => {
+    const strings = STRINGS.filter((s) => !TYPED_BY_YAML11_SCHEMA_ONLY.includes(s));
+    const { text, expected } = await writeStrings(strings);
+    expect(differences(picked(yaml11(text), expected), expected)).toEqual([]);
+    expect(differences(picked(parse(text) as Record<string, unknown>, expected), expected)).toEqual([]);
+    for (const word of ['hello world', '75%', 'phase_10', 'v1.0.0']) expect(text).toContain(`  - ${word}\n`);
+  });
+
+  it('numbers, booleans and null read back as the same value', async () => {
+    const { file, expected } = await writeNumbers();
+    expect(differences(picked(yaml11(readFileSync(file, 'utf8')), expected), expected)).toEqual([]);
+  });
+});
+
 if (python === null) it.skip(`YAML read the same by both readers: ${PYTHON_MISSING}`, () => undefined);
 
 if (python !== null) {
   describe('YAML read the same by both readers (real PyYAML)', () => {
     it('every string of the matrix, written as a new value, a new key, a new list item, over a plain value and over a plain list item', async () => {
-      const root = tempState(BASE(STRINGS.length));
-      await updateState(root, (state) => {
-        STRINGS.forEach((s, i) => {
-          state.setIn(['plain_values', `v${i}`], s);
-          state.setIn(['plain_items', i], s);
-          state.setIn(['new_values', `k${i}`], s);
-        });
-        const appended = state.getIn(['appended']) as unknown[];
-        appended.push(...STRINGS);
-        const keys: Record<string, number> = {};
-        STRINGS.forEach((s, i) => Object.defineProperty(keys, s, { value: i, enumerable: true, writable: true, configurable: true }));
-        state.setIn(['new_keys'], keys);
-      });
-      const file = stateFilePath(root);
-      const text = readFileSync(file, 'utf8');
-      const expected = {
-        plain_values: Object.fromEntries(STRINGS.map((s, i) => [`v${i}`, s])),
-        plain_items: STRINGS,
-        appended: ['first', ...STRINGS],
-        new_values: Object.fromEntries(STRINGS.map((s, i) => [`k${i}`, s])),
-        new_keys: Object.fromEntries(STRINGS.map((s, i) => [s, i])),
-      };
+      const { file, text, expected } = await writeStrings(STRINGS);
       const ours = parse(text) as Record<string, unknown>;
       const theirs = await readByPyYaml(file, Object.keys(expected));
       for (const [reader, data] of [
@@ -149,13 +195,7 @@ if (python !== null) {
     });
 
     it('numbers, booleans and null over plain values read back as the same value by both readers', async () => {
-      const root = tempState(BASE(0));
-      await updateState(root, (state) => {
-        NUMBERS.forEach((value, i) => state.setIn(['numbers', `n${i}`], value));
-        state.setIn(['new_numbers'], [...NUMBERS]);
-      });
-      const file = stateFilePath(root);
-      const expected = { numbers: Object.fromEntries(NUMBERS.map((v, i) => [`n${i}`, v])), new_numbers: NUMBERS };
+      const { file, expected } = await writeNumbers();
       const ours = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       const theirs = await readByPyYaml(file, ['numbers', 'new_numbers']);
       expect(differences({ numbers: ours.numbers, new_numbers: ours.new_numbers }, expected)).toEqual([]);

@@ -5,11 +5,11 @@ import { hooksConfigPath, parseHooksConfig, DEFAULT_HOOKS_CONFIG } from '../conf
 import { parseYamlConfig } from '../config/yaml-config-text.js';
 import { ParacleError } from '../errors.js';
 import { readGitConfig, writeGitConfig } from '../git/config.js';
-import { readIndexEntries } from '../git/index-files.js';
+import { readBlob, readIndexEntries } from '../git/index-files.js';
 import { listWorktrees, readRepoLayout, type RepoLayout } from '../git/repo-layout.js';
 import { foldersOutsideSparseCheckout, sparseCheckoutWarning } from '../git/sparse-checkout.js';
 import { auditLogPath, findParacRoot } from '../state/paths.js';
-import { type HookName, quickExitWrapper, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
+import { BLOCK_START, type HookName, quickExitWrapper, renderHookBlock, shellQuote, upsertBlock } from './hook-script.js';
 import { upsertIgnoreRules } from './ignore-rules.js';
 import { paracFromTop, setUpMergeDriver } from './merge-driver-setup.js';
 import { preparedScript, withPrepareScript } from './prepare-script.js';
@@ -90,7 +90,9 @@ export async function installHooks(options: InstallOptions = {}): Promise<Instal
       changes.push(`core.hooksPath pointed at ${hooks.repairedFrom}, outside this repository (it was moved or copied); repaired below`);
     }
     await setUpHusky(layout, hooks.huskyDir, changes, notes);
-    await writeHookScripts(layout, hooks.huskyDir, toolkit, packageDir, changes, notes);
+    // Without .parac/ on disk its config cannot be copied into the hook: the committed scripts stay as they are.
+    const keepCommitted = leftOut.includes(paracFromTop(layout.topLevel, packageDir));
+    await writeHookScripts(layout, hooks.huskyDir, toolkit, packageDir, changes, notes, keepCommitted);
   } else {
     externalHooks = await describeExternalHooks(layout, hooks.hooksPath, hooks.folder, toolkit, packageDir);
     notes.push(...externalHookNotes(externalHooks));
@@ -281,6 +283,7 @@ async function writeHookScripts(
   packageDir: string,
   changes: string[],
   notes: string[],
+  keepCommitted = false,
 ): Promise<void> {
   const root = paracRootOption(layout.topLevel, packageDir, notes);
   await mkdir(huskyDir, { recursive: true });
@@ -289,6 +292,8 @@ async function writeHookScripts(
   for (const hook of HUSKY_SCRIPTS) {
     const file = join(huskyDir, hook);
     const existing = existsSync(file) ? await readFile(file, 'utf8') : null;
+    if (keepCommitted && existing?.includes(BLOCK_START)) continue;
+    if (keepCommitted && existing === null && (await restoreCommittedScript(layout, file))) continue;
     const block = renderHookBlock({
       hook,
       toolkitFromHookDir: toPosix(relative(huskyDir, toolkitDir)),
@@ -309,6 +314,19 @@ async function writeHookScripts(
         : `${name}: ${existing.includes('# >>> paracle-hooks') ? `updated (${does})` : `added (existing content kept; ${does})`}`,
     );
   }
+}
+
+/**
+ * The committed version of a hook script the sparse checkout left out, written back as it is: a
+ * block rendered now would lack the config copy that only `.parac/` (also left out) can give.
+ */
+async function restoreCommittedScript(layout: RepoLayout, file: string): Promise<boolean> {
+  const path = toPosix(relative(layout.topLevel, file));
+  const target = { cwd: layout.topLevel, env: 'clean' as const };
+  const entry = (await readIndexEntries(target, [path])).get(path);
+  if (entry === undefined) return false;
+  await writeFile(file, await readBlob(target, entry.oid), { mode: Number.parseInt(entry.mode.slice(-3), 8) });
+  return true;
 }
 
 /** hooks.yaml bigger than this is not copied into the hook script: such a project runs node on every commit. */

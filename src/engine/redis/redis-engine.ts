@@ -14,7 +14,7 @@ import type { EngineSettings } from '../engine-config.js';
 import type { EngineWrite, StateEngine } from '../state-engine.js';
 import { hidePassword, parseRedisUrl, RedisConnection } from './redis-connection.js';
 import { projectKeys, type ProjectKeys } from './redis-keys.js';
-import { parseHolder, withSharedLock, type SharedLockHolder } from './redis-lock.js';
+import { parseHolder, withSharedLock, type SharedHold, type SharedLockHolder } from './redis-lock.js';
 import { COMMIT, COMPACT, READ, SEED } from './redis-scripts.js';
 import { ScriptRunner } from './script-runner.js';
 
@@ -78,6 +78,8 @@ export class RedisStateEngine implements StateEngine {
   readonly #scripts: ScriptRunner;
   readonly #waitReplicas: number;
   #position: Position | null = null;
+  /** The shared lock this process holds now: its head spares catch-up a round trip, and the commit releases it. */
+  #hold: SharedHold | null = null;
 
   private constructor(settings: EngineSettings, project: string) {
     const target = parseRedisUrl(settings.url, settings.source);
@@ -100,13 +102,26 @@ export class RedisStateEngine implements StateEngine {
   }
 
   hold<T>(options: { timeoutMs: number }, fn: () => Promise<T>): Promise<T> {
-    return withSharedLock(this.#redis, this.#scripts, this.keys, options, fn);
+    return withSharedLock(this.#redis, this.#scripts, this.keys, options, async (hold) => {
+      this.#hold = hold;
+      try {
+        return await fn();
+      } finally {
+        if (this.#hold === hold) this.#hold = null;
+      }
+    });
   }
 
   async catchUp(paracRoot: string): Promise<void> {
     const file = stateFilePath(paracRoot);
     const text = readTextIfExistsSync(file);
-    let [head, tail] = await Promise.all([this.#readHead(), readLogTail(paracRoot)]);
+    // The head read when the shared lock was taken is still the head while it is held (a writer that
+    // lost its lease and commits anyway is refused at the commit, which compares again).
+    const taken = this.#hold?.head;
+    let [head, tail] = await Promise.all([
+      taken !== undefined && taken[0] !== '' ? { rev: Number(taken[0]), sha: taken[1] } : this.#readHead(),
+      readLogTail(paracRoot),
+    ]);
     const fileSha = text === null ? null : textHash(text);
     if (fileSha === head.sha && tail.highWater >= head.rev) {
       this.#position = { ...head, fileIsHead: true };
@@ -196,15 +211,27 @@ export class RedisStateEngine implements StateEngine {
       log: write.log,
       op,
     };
-    const args = [String(position.rev), position.sha, String(write.revision), sha, JSON.stringify(stored), op];
+    const hold = this.#hold;
+    const args = [
+      String(position.rev),
+      position.sha,
+      String(write.revision),
+      sha,
+      JSON.stringify(stored),
+      op,
+      hold?.value ?? '',
+      this.keys.released,
+    ];
+    const keys = [this.keys.head, this.keys.revs, this.keys.ops, this.keys.lock];
     let reply: string[];
     try {
-      reply = await this.#scripts.run<string[]>(COMMIT, [this.keys.head, this.keys.revs, this.keys.ops], args);
+      reply = await this.#scripts.run<string[]>(COMMIT, keys, args);
     } catch (error) {
       // The reply may be lost after Redis applied it: the same operation id again is recognised, never applied twice.
       if (!(error instanceof EngineError)) throw error;
-      reply = await this.#scripts.run<string[]>(COMMIT, [this.keys.head, this.keys.revs, this.keys.ops], args);
+      reply = await this.#scripts.run<string[]>(COMMIT, keys, args);
     }
+    if (hold !== null && reply[1] === 'released') hold.released = true;
     if (reply[0] === 'missing') throw this.#notSeeded();
     if (reply[0] === 'moved') {
       this.#position = null;
@@ -213,6 +240,7 @@ export class RedisStateEngine implements StateEngine {
       });
     }
     this.#position = { rev: write.revision, sha, fileIsHead: true };
+    if (hold !== null) this.#hold = null;
     if (this.#waitReplicas > 0) await this.#waitForReplicas(write.revision);
   }
 

@@ -3,7 +3,7 @@ import { StateLockError, type LockHolder } from '../../errors.js';
 import { currentHost } from '../../fs/process-identity.js';
 import type { RedisConnection } from './redis-connection.js';
 import type { ProjectKeys } from './redis-keys.js';
-import { RELEASE_LOCK, RENEW_LOCK } from './redis-scripts.js';
+import { ACQUIRE, RELEASE_LOCK, RENEW_LOCK } from './redis-scripts.js';
 import type { ScriptRunner } from './script-runner.js';
 
 /**
@@ -35,12 +35,20 @@ export function parseHolder(value: string | null): SharedLockHolder | null {
   }
 }
 
+/** A hold of the shared lock: its value, the head read when it was taken, and whether a commit released it. */
+export interface SharedHold {
+  value: string;
+  /** [rev, sha] at the moment the lock was taken ('' when there is no head). */
+  head: [string, string];
+  released: boolean;
+}
+
 export async function withSharedLock<T>(
   redis: RedisConnection,
   scripts: ScriptRunner,
   keys: ProjectKeys,
   options: { timeoutMs: number; command?: string },
-  fn: () => Promise<T>,
+  fn: (hold: SharedHold) => Promise<T>,
 ): Promise<T> {
   const ttl = lockTtlMs();
   const holder: SharedLockHolder = {
@@ -51,7 +59,7 @@ export async function withSharedLock<T>(
     startedAt: new Date().toISOString(),
   };
   const value = JSON.stringify(holder);
-  await acquire(redis, keys, value, ttl, options.timeoutMs);
+  const hold: SharedHold = { value, head: await acquire(redis, scripts, keys, value, ttl, options.timeoutMs), released: false };
   // Renewal failures are never thrown from the timer: a lost lock shows at the commit, which is fenced.
   const renew = setInterval(
     () => {
@@ -61,23 +69,32 @@ export async function withSharedLock<T>(
   );
   renew.unref();
   try {
-    return await fn();
+    return await fn(hold);
   } finally {
     clearInterval(renew);
-    await scripts.run(RELEASE_LOCK, [keys.lock], [value, keys.released]).catch(() => undefined);
+    if (!hold.released) await scripts.run(RELEASE_LOCK, [keys.lock], [value, keys.released]).catch(() => undefined);
   }
 }
 
-async function acquire(redis: RedisConnection, keys: ProjectKeys, value: string, ttl: number, timeoutMs: number): Promise<void> {
-  const tryTake = async () => (await redis.call<string | null>(['SET', keys.lock, value, 'NX', 'PX', String(ttl)])) === 'OK';
-  if (await tryTake()) return;
+async function acquire(
+  redis: RedisConnection,
+  scripts: ScriptRunner,
+  keys: ProjectKeys,
+  value: string,
+  ttl: number,
+  timeoutMs: number,
+): Promise<[string, string]> {
+  const tryTake = () => scripts.run<[string, string] | null>(ACQUIRE, [keys.lock, keys.head], [value, String(ttl)]);
+  const first = await tryTake();
+  if (first !== null) return first;
   const deadline = Date.now() + timeoutMs;
   const listener = await redis.duplicateForWaiting();
   let wake: (() => void) | null = null;
   try {
     await listener.subscribe(keys.released, () => wake?.());
     for (;;) {
-      if (await tryTake()) return;
+      const taken = await tryTake();
+      if (taken !== null) return taken;
       const left = deadline - Date.now();
       if (left <= 0) break;
       const pttl = await redis.call<number>(['PTTL', keys.lock]);

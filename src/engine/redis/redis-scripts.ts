@@ -5,12 +5,22 @@
 
 /**
  * Commit a revision only if the head is still the one the writer caught up to: the revision is the
- * fencing token. An operation id already applied answers `done` (a retry after a lost reply).
- * KEYS: head, revs, ops. ARGV: expected rev, expected sha, new rev, new sha, stored entry, op id.
+ * fencing token. An operation id already applied answers `done` (a retry after a lost reply). The
+ * writer's shared lock, if still its own, is released in the same round trip and the waiters woken.
+ * KEYS: head, revs, ops, lock. ARGV: expected rev, expected sha, new rev, new sha, stored entry, op id,
+ * the lock's value (empty: none held), the release channel.
  */
 export const COMMIT = `
+local function release()
+  if ARGV[7] ~= '' and redis.call('GET', KEYS[4]) == ARGV[7] then
+    redis.call('DEL', KEYS[4])
+    redis.call('PUBLISH', ARGV[8], 'released')
+    return 'released'
+  end
+  return 'kept'
+end
 local done = redis.call('HGET', KEYS[3], ARGV[6])
-if done then return {'done', done} end
+if done then return {'done', release()} end
 local head = redis.call('HMGET', KEYS[1], 'rev', 'sha')
 if not head[1] then return {'missing'} end
 if head[1] ~= ARGV[1] or head[2] ~= ARGV[2] or tonumber(ARGV[3]) <= tonumber(head[1]) then
@@ -19,7 +29,14 @@ end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
 redis.call('HSET', KEYS[1], 'rev', ARGV[3], 'sha', ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[6], ARGV[3])
-return {'ok'}
+return {'ok', release()}
+`;
+
+/** Take the lock and read the head in one round trip. KEYS: lock, head. ARGV: value, ttl ms. Nil: not taken. */
+export const ACQUIRE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local head = redis.call('HMGET', KEYS[2], 'rev', 'sha')
+return {head[1] or '', head[2] or ''}
 `;
 
 /**
