@@ -110,7 +110,7 @@ function copyOfRepo(source: string): TestRepo {
 /**
  * A scene several tests of one file start from (commits through the hooks, branches), built once by
  * `build` on the first call; every call returns its own copy, so tests never see each other's
- * changes. Building it again for each test was most of some files' time (issue 23).
+ * changes and the file pays for the scene's commits through the hooks once.
  */
 export function sharedScene(build: () => Promise<TestRepo>): () => Promise<TestRepo> {
   let scene: Promise<string> | undefined;
