@@ -22,6 +22,8 @@ export interface StateEngine {
   hold<T>(options: { timeoutMs: number }, fn: () => Promise<T>): Promise<T>;
   /** Under the local lock: brings this host's state file and audit log up to the shared head. */
   catchUp(paracRoot: string): Promise<void>;
+  /** Without any lock: whether this host's files already are the shared head (then a reader need not catch up). */
+  isCurrent(paracRoot: string): Promise<boolean>;
   /** Under the local lock, before the local rename: makes the write the shared head, or throws. */
   commit(paracRoot: string, write: EngineWrite): Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function closeStateEngines(): Promise<void> {
  */
 export async function catchUpWithEngine(paracRoot: string, timeoutSeconds: number | undefined): Promise<void> {
   const engine = await stateEngineFor(paracRoot);
-  if (engine === null) return;
+  if (engine === null || (await engine.isCurrent(paracRoot))) return;
   const [{ withStateLock }, { timeoutMs }, { stateFilePath }] = await Promise.all([
     import('../lock/lock.js'),
     import('../lock/lock-timeout.js'),

@@ -140,7 +140,8 @@ export async function loadState(paracRoot?: string, options: LoadOptions = {}): 
   const file = stateFilePath(root);
   const engine = await stateEngineFor(root);
   if (engine === null) await waitForNoWriter(file, timeoutMs(options.timeout));
-  else await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, () => engine.catchUp(root));
+  else if (!(await engine.isCurrent(root)))
+    await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, () => engine.catchUp(root));
   const text = await readText(file);
   return text === null ? null : new ParacState(parseStateText(text, file));
 }

@@ -152,6 +152,8 @@ export class RedisConnection {
       url: this.target.url,
       RESP: 2,
       disableOfflineQueue: true,
+      // CLIENT SETINFO on every connect is two more commands before the first real one; a command's run is short.
+      disableClientInfo: true,
       socket: {
         connectTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeoutMs()),
         ...(withSocketTimeout ? { socketTimeout: socketTimeoutMs() } : {}),

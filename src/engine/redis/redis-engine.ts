@@ -112,6 +112,12 @@ export class RedisStateEngine implements StateEngine {
     });
   }
 
+  async isCurrent(paracRoot: string): Promise<boolean> {
+    const text = readTextIfExistsSync(stateFilePath(paracRoot));
+    const [head, tail] = await Promise.all([this.#readHead(), readLogTail(paracRoot, { findTrail: false })]);
+    return text !== null && textHash(text) === head.sha && tail.highWater >= head.rev;
+  }
+
   async catchUp(paracRoot: string): Promise<void> {
     const file = stateFilePath(paracRoot);
     const text = readTextIfExistsSync(file);
