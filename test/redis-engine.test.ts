@@ -148,7 +148,8 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
   }, 300_000);
 
   it('writers SIGKILLed at random points lose nothing that was acknowledged, and leave the hosts converged', async () => {
-    const world = await makeWorld(3);
+    // A killed holder's shared lock lasts until its lease ends: a short one keeps the run short.
+    const world = await makeWorld(3, { env: { PARACLE_REDIS_LOCK_TTL_MS: '1000' } });
     await ok(world.run(world.hosts[0]!, ['engine', 'seed']));
     const rounds = STRESS ? 8 : 3;
     const runs: ChildRun[] = [];
@@ -228,7 +229,8 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
     const own = new RedisServer();
     await own.start();
     try {
-      const world = await makeWorld(2, { url: own.url, env: { PARACLE_REDIS_TIMEOUT_MS: '1000' } });
+      // The AOF keeps a lock taken before the kill until its lease ends: a short one keeps the run short.
+      const world = await makeWorld(2, { url: own.url, env: { PARACLE_REDIS_TIMEOUT_MS: '1000', PARACLE_REDIS_LOCK_TTL_MS: '1000' } });
       await ok(world.run(world.hosts[0]!, ['engine', 'seed']));
       const runs = world.hosts.flatMap((host) => [0, 1].map((p) => writer(world, host, `${host.name}${p}`, 15)));
       await Promise.all(runs.map((run) => run.waitForLine(/^ack /)));
