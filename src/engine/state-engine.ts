@@ -26,6 +26,8 @@ export interface StateEngine {
   isCurrent(paracRoot: string): Promise<boolean>;
   /** Under the local lock, before the local rename: makes the write the shared head, or throws. */
   commit(paracRoot: string, write: EngineWrite): Promise<void>;
+  /** Closes its connection. */
+  close(): Promise<void>;
 }
 
 const engines = new Map<string, Promise<StateEngine>>();
@@ -49,8 +51,7 @@ export async function closeStateEngines(): Promise<void> {
   const open = [...engines.values()];
   engines.clear();
   for (const engine of open) {
-    const opened = await engine.catch(() => null);
-    if (opened && 'close' in opened) await (opened as { close(): Promise<void> }).close();
+    await (await engine.catch(() => null))?.close();
   }
 }
 
@@ -60,7 +61,13 @@ export async function closeStateEngines(): Promise<void> {
  */
 export async function catchUpWithEngine(paracRoot: string, timeoutSeconds: number | undefined): Promise<void> {
   const engine = await stateEngineFor(paracRoot);
-  if (engine === null || (await engine.isCurrent(paracRoot))) return;
+  if (engine !== null) await catchUpReader(engine, paracRoot, timeoutSeconds);
+}
+
+/** A reader's catch-up: one head read when already current, else the local lock and the catch-up under it. */
+export async function catchUpReader(engine: StateEngine, paracRoot: string, timeoutSeconds: number | undefined): Promise<void> {
+  if (await engine.isCurrent(paracRoot)) return;
+  // Loaded only now: `paracle status` at the head never pays for the lock code.
   const [{ withStateLock }, { timeoutMs }, { stateFilePath }] = await Promise.all([
     import('../lock/lock.js'),
     import('../lock/lock-timeout.js'),

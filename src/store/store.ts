@@ -25,7 +25,7 @@ import { statePatch } from '../log/state-patch.js';
 import { writeFileAtomic, removeOrphanedTempFiles } from '../fs/atomic-write.js';
 import { parseStateText, type ParsedState } from '../document/document.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, waitForNoWriter, withStateLock, type StateLock, type StateLockOptions } from '../lock/lock.js';
-import { stateEngineFor } from '../engine/state-engine.js';
+import { catchUpReader, stateEngineFor, type StateEngine } from '../engine/state-engine.js';
 import { timeoutMs } from '../lock/lock-timeout.js';
 import { ParacState, type RecordedChange } from '../state/model.js';
 import { findParacRoot, stateFilePath } from '../state/paths.js';
@@ -140,8 +140,7 @@ export async function loadState(paracRoot?: string, options: LoadOptions = {}): 
   const file = stateFilePath(root);
   const engine = await stateEngineFor(root);
   if (engine === null) await waitForNoWriter(file, timeoutMs(options.timeout));
-  else if (!(await engine.isCurrent(root)))
-    await withStateLock(file, { timeoutMs: timeoutMs(options.timeout) }, () => engine.catchUp(root));
+  else await catchUpReader(engine, root, options.timeout);
   const text = await readText(file);
   return text === null ? null : new ParacState(parseStateText(text, file));
 }
@@ -162,7 +161,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
   const checkConflict = options.checkConflict ?? true;
-  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
+  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock, engine) => {
     const diskText = await readText(file);
     const read =
       diskText === state.source
@@ -172,7 +171,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
     const changedElsewhere = disk.text !== state.source;
     if (changedElsewhere && checkConflict) {
       if (options.onConflict === 'reconcile') {
-        return { revision: await saveReconciled(state, root, file, lock, read, options.onWarning), reconciled: true };
+        return { revision: await saveReconciled(state, root, file, lock, engine, read, options.onWarning), reconciled: true };
       }
       throw new StateConflictError(file, state.revision, disk.revision, {
         detail:
@@ -183,6 +182,7 @@ export async function saveStateReport(state: ParacState, paracRoot?: string, opt
     }
     const entries = auditEntries(state.changes, state.original, state.data);
     const written = await writeState(root, file, lock, disk, state.data, entries, {
+      engine,
       cut: read.cut,
       requote: state.assigned,
       onWarning: options.onWarning,
@@ -203,7 +203,7 @@ export async function updateState(
 ): Promise<ParacState> {
   const root = requireParacRoot(paracRoot);
   const file = stateFilePath(root);
-  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock) => {
+  return holdState(root, file, { timeoutMs: timeoutMs(options.timeout), onWarning: options.onWarning }, async (lock, engine) => {
     const text = await readText(file);
     const partial = options.sections && text !== null ? readSections(text, file, options.sections) : null;
     const read = partial ?? readState(file, text);
@@ -215,6 +215,7 @@ export async function updateState(
     const undo = options.allOrNothing ? captureBeforeWrite(root, file) : null;
     try {
       const written = await writeState(root, file, lock, disk, state.data, entries, {
+        engine,
         minRevision: options.minRevision,
         replacesRevision: options.replacesRevision,
         cut: read.cut,
@@ -278,14 +279,14 @@ async function holdState<T>(
   root: string,
   file: string,
   options: StateLockOptions & { timeoutMs: number },
-  fn: (lock: StateLock) => Promise<T>,
+  fn: (lock: StateLock, engine: StateEngine | null) => Promise<T>,
 ): Promise<T> {
   const engine = await stateEngineFor(root);
-  if (engine === null) return withStateLock(file, options, fn);
+  if (engine === null) return withStateLock(file, options, (lock) => fn(lock, null));
   return engine.hold(options, () =>
     withStateLock(file, options, async (lock) => {
       await engine.catchUp(root);
-      return fn(lock);
+      return fn(lock, engine);
     }),
   );
 }
@@ -325,6 +326,8 @@ function renderPartial(disk: ParsedState, cut: TopLevelCut, target: Record<strin
 type Requote = RewriteOptions['requote'];
 
 interface WriteOptions {
+  /** The shared engine the hold was taken with (see holdState); null or absent: none. */
+  engine?: StateEngine | null;
   /** The revision to write at least (see UpdateOptions). */
   minRevision?: number;
   replacesRevision?: number;
@@ -353,7 +356,7 @@ async function writeState(
   const tail = await readLogTail(root);
   // Above the high-water mark too: git may have taken the file back to a revision this clone already wrote.
   const next = Math.max(disk.revision + 1, options.minRevision ?? 0, tail.highWater + 1);
-  const engine = await stateEngineFor(root);
+  const engine = options.engine ?? null;
   // A shared engine's revisions only grow (another host may have the replaced one): there an amend takes the next.
   const replaced = engine === null ? options.replacesRevision : undefined;
   const revision = replaced === disk.revision && tail.highWater <= replaced ? replaced : next;
@@ -461,8 +464,7 @@ function captureBeforeWrite(root: string, file: string): BeforeWrite {
 /**
  * Under the lock, after `failure`: only what differs is written back (a state file whose own write
  * failed is left alone; it may be one that cannot be written). A lock lost meanwhile means another
- * writer may have written since: then nothing is
- * touched and the failure is a RollbackError saying so.
+ * writer may have written since: then nothing is touched and the failure is a RollbackError saying so.
  */
 async function putBack(before: BeforeWrite, lock: StateLock, failure: unknown): Promise<void> {
   try {
@@ -529,6 +531,7 @@ async function saveReconciled(
   root: string,
   file: string,
   lock: StateLock,
+  engine: StateEngine | null,
   found: { parsed: ParsedState; cut: TopLevelCut | null },
   onWarning: WarningHandler | undefined,
 ): Promise<number> {
@@ -556,6 +559,7 @@ async function saveReconciled(
       reconcileAuditEntry(merge, { loaded: state.revision, found: disk.revision }),
     ];
     const written = await writeState(root, file, lock, disk, merge.merged, entries, {
+      engine,
       cut,
       requote: state.assigned,
       onWarning,

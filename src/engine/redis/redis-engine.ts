@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseStateText } from '../../document/document.js';
+import { parseStateText, type ParsedState } from '../../document/document.js';
 import { readSections } from '../../document/sections.js';
 import { EngineError, StateConflictError, StateMissingError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
@@ -115,7 +115,7 @@ export class RedisStateEngine implements StateEngine {
   async isCurrent(paracRoot: string): Promise<boolean> {
     const text = readTextIfExistsSync(stateFilePath(paracRoot));
     const [head, tail] = await Promise.all([this.#readHead(), readLogTail(paracRoot, { findTrail: false })]);
-    return text !== null && textHash(text) === head.sha && tail.highWater >= head.rev;
+    return isAtHead(hashOf(text), tail.highWater, head);
   }
 
   async catchUp(paracRoot: string): Promise<void> {
@@ -128,8 +128,8 @@ export class RedisStateEngine implements StateEngine {
       taken !== undefined && taken[0] !== '' ? { rev: Number(taken[0]), sha: taken[1] } : this.#readHead(),
       readLogTail(paracRoot),
     ]);
-    const fileSha = text === null ? null : textHash(text);
-    if (fileSha === head.sha && tail.highWater >= head.rev) {
+    const fileSha = hashOf(text);
+    if (isAtHead(fileSha, tail.highWater, head)) {
       this.#position = { ...head, fileIsHead: true };
       return;
     }
@@ -145,6 +145,11 @@ export class RedisStateEngine implements StateEngine {
       snapshot ??= await this.#readSnapshot();
       return snapshot;
     };
+    const afterSnapshot = (start: string, snap: StoredSnapshot) =>
+      applyRevisions(
+        start,
+        stored.filter((r) => r.rev > snap.rev),
+      );
 
     // The file: already the head, a stored revision to continue from, older than Redis keeps, or an edit.
     let next: string | null = null;
@@ -155,24 +160,13 @@ export class RedisStateEngine implements StateEngine {
         next = applyRevisions(text, stored.slice(at + 1));
       } else {
         const snap = await loadSnapshot();
-        if (snap.sha === fileSha)
-          next = applyRevisions(
-            text,
-            stored.filter((r) => r.rev > snap.rev),
-          );
-        else if (fileRev < snap.rev)
-          next = applyRevisions(
-            snap.text,
-            stored.filter((r) => r.rev > snap.rev),
-          );
+        if (snap.sha === fileSha) next = afterSnapshot(text, snap);
+        else if (fileRev < snap.rev) next = afterSnapshot(snap.text, snap);
         else this.#acceptLocalEdit(file, fileRev, head, tail.lastTrail, stored, snap);
       }
     } else if (text === null) {
       const snap = await loadSnapshot();
-      next = applyRevisions(
-        snap.text,
-        stored.filter((r) => r.rev > snap.rev),
-      );
+      next = afterSnapshot(snap.text, snap);
     }
     if (next !== null) {
       if (textHash(next) !== head.sha) {
@@ -272,16 +266,7 @@ export class RedisStateEngine implements StateEngine {
             `Redis at ${this.where} already holds revision ${head.rev} of project "${this.project}", which is not this host's revision ${parsed.revision}; \`paracle engine seed --force\` replaces it (hosts on the old head then refuse until they are reseeded or re-cloned)`,
           );
         }
-        const log = formatStateChanges([
-          {
-            change_type: 'engine_seed',
-            description: `Seeded the shared state on Redis from revision ${parsed.revision}`,
-            revision: parsed.revision,
-            sha,
-            data: parsed.data,
-          },
-        ]);
-        const snapshot: StoredSnapshot = { rev: parsed.revision, sha, text, log };
+        const snapshot = snapshotOf(parsed, sha, 'engine_seed', `Seeded the shared state on Redis from revision ${parsed.revision}`);
         await this.#scripts.run(
           SEED,
           [this.keys.head, this.keys.revs, this.keys.ops, this.keys.snapshot],
@@ -329,17 +314,12 @@ export class RedisStateEngine implements StateEngine {
       if (covered.length === 0) return { snapshot: snap.rev, dropped: 0 };
       const last = covered.at(-1)!;
       const text = applyRevisions(snap.text, covered);
-      const parsed = parseStateText(text, `revision ${last.rev} on Redis`);
-      const log = formatStateChanges([
-        {
-          change_type: 'engine_snapshot',
-          description: `Snapshot of revision ${last.rev} on Redis; the revisions before it were dropped there`,
-          revision: last.rev,
-          sha: last.sha,
-          data: parsed.data,
-        },
-      ]);
-      const next: StoredSnapshot = { rev: last.rev, sha: last.sha, text, log };
+      const next = snapshotOf(
+        parseStateText(text, `revision ${last.rev} on Redis`),
+        last.sha,
+        'engine_snapshot',
+        `Snapshot of revision ${last.rev} on Redis; the revisions before it were dropped there`,
+      );
       const dropped = await this.#scripts.run<number>(
         COMPACT,
         [this.keys.head, this.keys.revs, this.keys.ops, this.keys.snapshot],
@@ -419,6 +399,21 @@ export class RedisStateEngine implements StateEngine {
       );
     }
   }
+}
+
+/** A snapshot of a parsed text, with the audit line (a trail snapshot) a host appends when it loads it. */
+function snapshotOf(parsed: ParsedState, sha: string, changeType: string, description: string): StoredSnapshot {
+  const log = formatStateChanges([{ change_type: changeType, description, revision: parsed.revision, sha, data: parsed.data }]);
+  return { rev: parsed.revision, sha, text: parsed.text, log };
+}
+
+/** Whether a host's state file (by its hash; null: none) and its audit log's high-water mark already are `head`. */
+function isAtHead(fileSha: string | null, highWater: number, head: Head): boolean {
+  return fileSha === head.sha && highWater >= head.rev;
+}
+
+function hashOf(text: string | null): string | null {
+  return text === null ? null : textHash(text);
 }
 
 /** The text after `revisions` (in order): from the last one stored whole, then the patches after it, in one pass. */
