@@ -11,6 +11,7 @@ const UNIT_FILES = [
   'test/cli-exit-codes.test.ts',
   'test/document.test.ts',
   'test/hooks-tasks.test.ts',
+  'test/line-patch.test.ts',
   'test/merge-driver-merge.test.ts',
   'test/model.test.ts',
   'test/paths.test.ts',

@@ -22,13 +22,13 @@ const common = {
   target: 'node20',
   logLevel: 'warning',
 };
-// The Redis client is loaded only when a URL is configured (src/engine/): the start-up bundles
-// require it from its own minified bundle beside them, so a hook or command without Redis reads
-// not one byte of it (docs/design.md, "The Redis engine").
+// The Redis protocol decoder (node-redis's, src/engine/redis/resp-protocol.ts) is loaded only when a
+// URL is configured: the start-up bundles require it from its own minified bundle beside them, so a
+// hook or command without Redis reads not one byte of it (docs/design.md, "The Redis engine").
 const redisClientBundle = {
   name: 'redis-client-bundle',
   setup(build) {
-    build.onResolve({ filter: /^@redis\/client$/ }, () => ({ path: '../redis-client/load.cjs', external: true }));
+    build.onResolve({ filter: /\/resp-protocol\.js$/ }, () => ({ path: '../redis-client/resp-protocol.cjs', external: true }));
   },
 };
 const startUpBundle = {
@@ -46,7 +46,7 @@ rmSync('dist/hooks-bundle', { recursive: true, force: true });
 rmSync('dist/cli-bundle', { recursive: true, force: true });
 rmSync('dist/redis-client', { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['@redis/client'], outfile: 'dist/redis-client/index.cjs', minify: true, banner: { js: stamp } }),
+  build({ ...common, entryPoints: ['src/engine/redis/resp-protocol.ts'], outfile: 'dist/redis-client/resp-protocol.cjs', minify: true }),
   build({ ...startUpBundle, entryPoints: ['src/cli/git-entry.ts'], outfile: 'dist/hooks-bundle/git-entry.cjs' }),
   build({ ...common, entryPoints: ['src/code-cache.ts'], outfile: 'dist/hooks-bundle/code-cache.cjs' }),
   build({
@@ -63,22 +63,6 @@ await Promise.all([
 ]);
 
 for (const entry of ['dist/cli/main.js', 'dist/cli/git-entry.js']) appendFileSync(entry, `${stamp}\n`);
-
-// The Redis client's bundle is loaded through the same V8 code cache as the CLI's (its start-up is
-// mostly compiling the commands it defines); the cache is written when the process exits.
-writeFileSync(
-  'dist/redis-client/load.cjs',
-  `'use strict';
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { loadThroughCodeCache } = require('../hooks-bundle/code-cache.cjs');
-const file = join(__dirname, 'index.cjs');
-const bundle = { file, source: readFileSync(file, 'utf8'), buildId: '${buildId}' };
-const loaded = loadThroughCodeCache(bundle, 'redis-client');
-process.once('exit', loaded.saveCodeCache);
-module.exports = loaded.exports;
-`,
-);
 
 // The CommonJS entry's types: every declaration file index.d.ts reaches, copied as `.d.cts` with
 // its relative imports renamed to match. TypeScript reads a `.d.ts` in a `type: module` package as

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { ChildRun, childScript } from './support/children.js';
 import { REAL_STATE, tempDir } from './support/fixtures.js';
 import { CLI, cloneTestRepo, LOG_REL, makeTestRepo, runNode, STATE_REL, type RunResult } from './support/git-repo.js';
-import { FaultyProxy, findRedisServer, freePort, REDIS_MISSING, RedisServer } from './support/redis-server.js';
+import { FaultyProxy, findRedisServer, freePort, makeTlsCertificate, REDIS_MISSING, RedisServer } from './support/redis-server.js';
 
 /**
  * Issue 21: one state across hosts on a real redis-server. Each "host" is its own checkout folder
@@ -396,6 +396,41 @@ describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
         await new Promise((resolve) => http.close(resolve));
       }
     });
+  });
+
+  it('rediss:// reaches a TLS-only redis-server whose CA node is given; an untrusted certificate or plain redis:// to it is one line, exit 5', async (context) => {
+    const tls = makeTlsCertificate(tempDir('paracle-tls-'));
+    if (tls === null) {
+      if (process.env.CI) throw new Error('the TLS test needs openssl (.ci/run installs it)');
+      context.skip('needs openssl: apt-get install -y openssl');
+      return;
+    }
+    const own = new RedisServer([], { tls });
+    await own.start();
+    try {
+      const world = await makeWorld(2, { url: own.url, env: { NODE_EXTRA_CA_CERTS: tls.cert } });
+      const [a, b] = world.hosts as [Host, Host];
+      await ok(world.run(a, ['engine', 'seed']));
+      await ok(world.run(a, ['session', 'end', '--complete', 'over TLS']));
+      await ok(world.run(b, ['status']));
+      expect(world.files(b)).toEqual(world.files(a));
+      expect(own.cli(['HGET', `{paracle:${world.prefix}}:head`, 'rev']).trim()).toBe('1');
+
+      const before = world.files(b);
+      const untrusted = await world.run(b, ['session', 'end', '--complete', 'x'], { NODE_EXTRA_CA_CERTS: '' });
+      expect(untrusted.exitCode).toBe(5);
+      expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
+      expect(untrusted.stderr).toMatch(
+        /^paracle: Redis at 127\.0\.0\.1:\d+\/0: its TLS certificate was not trusted \(\w+\): give its CA to node with NODE_EXTRA_CA_CERTS/,
+      );
+      const plain = await world.run(b, ['session', 'end', '--complete', 'x'], { PARACLE_REDIS_URL: own.url.replace('rediss:', 'redis:') });
+      expect(plain.exitCode).toBe(5);
+      expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+      expect(plain.stderr).toMatch(/before any reply: does it expect to be reached with TLS \(rediss:\/\/\)/);
+      expect(world.files(b)).toEqual(before);
+    } finally {
+      await own.kill('SIGTERM');
+    }
   });
 
   it('hooks with the engine on: a commit on host A is what `paracle status` shows on host B; Redis down stops the commit with one line', async () => {

@@ -37,8 +37,16 @@ export interface TrailState {
 }
 
 /** First 128 bits of SHA-256 of the file's bytes: enough to tell an edit, a sixth of a line's size. */
+const recentHashes: Array<[string, string]> = [];
+
 export function textHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+  // A write hashes the same text more than once (its trail line, the shared engine's commit): the last
+  // two are kept, and comparing a string costs far less than hashing it.
+  for (const [known, hash] of recentHashes) if (known === text) return hash;
+  const hash = createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+  recentHashes.unshift([text, hash]);
+  recentHashes.length = Math.min(recentHashes.length, 2);
+  return hash;
 }
 
 /** True for an entry that carries a revision's data: a snapshot, or a patch on a named base. */

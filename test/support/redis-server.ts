@@ -28,27 +28,78 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1 made by openssl in `dir` (its own CA: give it to node with
+ * NODE_EXTRA_CA_CERTS), or null without openssl.
+ */
+export function makeTlsCertificate(dir: string): { cert: string; key: string } | null {
+  const cert = join(dir, 'redis.crt');
+  const key = join(dir, 'redis.key');
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return made.error === undefined && made.status === 0 ? { cert, key } : null;
+}
+
 export class RedisServer {
   readonly dir: string;
   port = 0;
   #process: ChildProcess | null = null;
   readonly #extra: string[];
+  readonly #tls: { cert: string; key: string } | null;
 
-  constructor(extra: string[] = []) {
+  /** With `tls`, it listens for TLS only (no plain port), on `port`. */
+  constructor(extra: string[] = [], options: { tls?: { cert: string; key: string } } = {}) {
     this.dir = tempDir('paracle-redis-');
     this.#extra = extra;
+    this.#tls = options.tls ?? null;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
+    return `${this.#tls === null ? 'redis' : 'rediss'}://127.0.0.1:${this.port}/0`;
   }
 
   /** Starts (or restarts, on the same port and data folder) and waits until it answers PING. */
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
+    const tls = this.#tls;
+    const listen =
+      tls === null
+        ? ['--port', String(this.port)]
+        : [
+            '--port',
+            '0',
+            '--tls-port',
+            String(this.port),
+            '--tls-cert-file',
+            tls.cert,
+            '--tls-key-file',
+            tls.key,
+            '--tls-ca-cert-file',
+            tls.cert,
+            '--tls-auth-clients',
+            'no',
+          ];
     const args = [
-      '--port',
-      String(this.port),
+      ...listen,
       '--bind',
       '127.0.0.1',
       '--dir',
@@ -88,7 +139,15 @@ export class RedisServer {
   cli(args: string[], auth?: string): string {
     const result = spawnSync(
       'redis-cli',
-      ['-h', '127.0.0.1', '-p', String(this.port), ...(auth ? ['-a', auth, '--no-auth-warning'] : []), ...args],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(this.port),
+        ...(this.#tls === null ? [] : ['--tls', '--cacert', this.#tls.cert]),
+        ...(auth ? ['-a', auth, '--no-auth-warning'] : []),
+        ...args,
+      ],
       {
         encoding: 'utf8',
         timeout: 5000,
@@ -98,12 +157,13 @@ export class RedisServer {
   }
 }
 
-export type ProxyMode = 'pass' | 'stall' | 'drop-after-request';
+export type ProxyMode = 'pass' | 'stall' | 'drop-after-request' | 'trickle';
 
 /**
  * A TCP proxy in front of Redis, to break connections the way networks do: `stall` forwards
  * requests but holds back every reply (a half-open connection), `drop-after-request` forwards the
- * next request matching `dropOn` and then cuts the connection before the reply comes back.
+ * next request matching `dropOn` and then cuts the connection before the reply comes back, and
+ * `trickle` passes replies on one byte at a time (every reply split at every possible place).
  */
 export class FaultyProxy {
   port = 0;
@@ -116,6 +176,7 @@ export class FaultyProxy {
   constructor(readonly target: number) {
     this.#server = createServer((client) => {
       const upstream = new Socket();
+      client.setNoDelay(true);
       this.#sockets.add(client).add(upstream);
       upstream.connect(target, '127.0.0.1');
       const close = () => {
@@ -133,8 +194,16 @@ export class FaultyProxy {
           setTimeout(close, 100);
         }
       });
-      upstream.on('data', (chunk) => {
-        if (this.mode !== 'stall' && !swallow) client.write(chunk);
+      let trickled = Promise.resolve();
+      upstream.on('data', (chunk: Buffer) => {
+        if (this.mode === 'trickle') {
+          trickled = trickled.then(async () => {
+            for (const byte of chunk) {
+              client.write(Buffer.of(byte));
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          });
+        } else if (this.mode !== 'stall' && !swallow) client.write(chunk);
       });
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);

@@ -1,5 +1,5 @@
-import { createClient, type RedisClientType } from '@redis/client';
 import { EngineError } from '../../errors.js';
+import { RespClient, type RespEndpoint, RespError } from './resp-client.js';
 
 /**
  * The one connection to Redis a process keeps, created on first use and re-created after it closed
@@ -23,6 +23,7 @@ export interface RedisTarget {
   /** host:port/db, for messages: never the password. */
   where: string;
   source: string;
+  endpoint: RespEndpoint;
 }
 
 export function parseRedisUrl(url: string, source: string): RedisTarget {
@@ -40,8 +41,18 @@ export function parseRedisUrl(url: string, source: string): RedisTarget {
   if (db !== '' && !/^\d+$/.test(db)) {
     throw new EngineError('ENGINE_URL', source, `${source}: the database must be a number (redis://host:port/0), not "${db}"`);
   }
-  const where = `${parsed.hostname}:${parsed.port || '6379'}${db === '' ? '' : `/${db}`}`;
-  return { url, where, source };
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const where = `${parsed.hostname}:${port}${db === '' ? '' : `/${db}`}`;
+  const endpoint: RespEndpoint = {
+    // An IPv6 literal is [::1] in a URL and ::1 to connect().
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    tls: parsed.protocol === 'rediss:',
+    username: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    db: db === '' ? 0 : Number(db),
+  };
+  return { url, where, source, endpoint };
 }
 
 /** The URL with its password replaced, for `engine status`. */
@@ -55,13 +66,10 @@ export function hidePassword(url: string): string {
   }
 }
 
-// biome-ignore lint/complexity/noBannedTypes: node-redis's own defaults for "no modules, functions, scripts or type mapping"
-type Client = RedisClientType<{}, {}, {}, 2, {}>;
-
 export class RedisConnection {
   readonly target: RedisTarget;
-  #client: Client | null = null;
-  #connecting: Promise<Client> | null = null;
+  #client: RespClient | null = null;
+  #connecting: Promise<RespClient> | null = null;
   #busy = 0;
 
   constructor(target: RedisTarget) {
@@ -74,7 +82,7 @@ export class RedisConnection {
     this.#busy += 1;
     client.ref();
     try {
-      return (await client.sendCommand(args)) as T;
+      return (await client.call(args)) as T;
     } catch (error) {
       throw this.explain(error);
     } finally {
@@ -83,85 +91,82 @@ export class RedisConnection {
     }
   }
 
-  /** A second connection for waiting (pub/sub): without the socket timeout, since it is idle by design. */
-  async duplicateForWaiting(): Promise<Client> {
-    const client = this.#create(false);
+  /** A second connection for waiting (pub/sub); a subscriber owes no reply, so the reply timeout never cuts it off. */
+  async duplicateForWaiting(): Promise<RespClient> {
     try {
-      await client.connect();
+      return await RespClient.connect(this.target.endpoint, timeouts());
     } catch (error) {
       throw this.explain(error);
     }
-    return client;
   }
 
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = null;
-    if (client?.isOpen) await client.close().catch(() => client.destroy());
+    await client?.close();
   }
 
   /** A failure as one line: what happened at host:port and what to do. */
   explain(error: unknown): Error {
-    if (error instanceof EngineError) return error;
+    if (!(error instanceof RespError)) return error instanceof Error ? error : new Error(String(error));
     const where = this.target.where;
-    const text = String((error as Error)?.message ?? error);
-    const code = (error as NodeJS.ErrnoException)?.code;
     const say = (message: string) => new EngineError('ENGINE_UNAVAILABLE', where, `Redis at ${where}: ${message}`, { cause: error });
-    if (/WRONGPASS|NOAUTH|\bAUTH\b|invalid password|invalid username-password/i.test(text)) {
-      return say(`refused the password (check the password in ${this.target.source})`);
+    switch (error.kind) {
+      case 'reply':
+        if (/WRONGPASS|NOAUTH|\bAUTH\b|invalid password|invalid username-password/i.test(error.message)) {
+          return say(`refused the password (check the password in ${this.target.source})`);
+        }
+        if (/DB index is out of range/i.test(error.message))
+          return say(`has no such database (check the /db number in ${this.target.source})`);
+        return say(`replied with an error: ${error.message}`);
+      case 'connect':
+        if (TLS_REFUSALS.test(error.code ?? '')) {
+          return say(
+            `its TLS certificate was not trusted (${error.code}): give its CA to node with NODE_EXTRA_CA_CERTS, or check the host name in ${this.target.source}`,
+          );
+        }
+        if (error.code === 'ECONNREFUSED') return say(`connection refused: is redis-server running there? (${this.target.source})`);
+        if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return say(`unknown host (check ${this.target.source})`);
+        return say(`${error.message} (check ${this.target.source})`);
+      case 'timeout':
+        return say(`no answer within ${timeouts().replyMs / 1000} s: is it overloaded or unreachable?`);
+      case 'protocol':
+        return say(`does not speak the Redis protocol: is ${this.target.source} pointing at the right port?`);
+      case 'closed':
+        if (error.beforeAnyReply) {
+          const tls = this.target.endpoint.tls ? 'without TLS (redis://)' : 'with TLS (rediss://)';
+          return say(`${error.message} before any reply: does it expect to be reached ${tls}, or is it not Redis? (${this.target.source})`);
+        }
+        return say(error.message);
     }
-    if (/DB index is out of range/i.test(text)) return say(`has no such database (check the /db number in ${this.target.source})`);
-    if (code === 'ECONNREFUSED') return say(`connection refused: is redis-server running there? (${this.target.source})`);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return say(`unknown host (check ${this.target.source})`);
-    if (/timeout/i.test(text) || (error as Error)?.name?.includes('Timeout')) {
-      return say(`no answer within ${socketTimeoutMs() / 1000} s: is it overloaded or unreachable?`);
-    }
-    if (/closed unexpectedly|ECONNRESET|EPIPE/i.test(text) || code === 'ECONNRESET' || code === 'EPIPE')
-      return say(`connection lost (${text})`);
-    if (/Protocol error|RESP type|parser|HTTP/i.test(text)) {
-      return say(`does not speak the Redis protocol: is ${this.target.source} pointing at the right port?`);
-    }
-    if (error instanceof Error && /^[A-Z]+ /.test(text) && !code) return say(`replied with an error: ${text}`);
-    return say(`connection lost (${text})`);
   }
 
-  async #ready(): Promise<Client> {
-    if (this.#client?.isReady) return this.#client;
+  async #ready(): Promise<RespClient> {
+    if (this.#client?.isOpen) return this.#client;
     this.#connecting ??= this.#connect().finally(() => {
       this.#connecting = null;
     });
     return this.#connecting;
   }
 
-  async #connect(): Promise<Client> {
+  async #connect(): Promise<RespClient> {
     await this.close();
-    const client = this.#create(true);
+    let client: RespClient;
     try {
-      await client.connect();
+      client = await RespClient.connect(this.target.endpoint, timeouts());
     } catch (error) {
-      client.destroy();
       throw this.explain(error);
     }
     client.unref();
     this.#client = client;
     return client;
   }
+}
 
-  #create(withSocketTimeout: boolean): Client {
-    const client = createClient({
-      url: this.target.url,
-      RESP: 2,
-      disableOfflineQueue: true,
-      // CLIENT SETINFO on every connect is two more commands before the first real one; a command's run is short.
-      disableClientInfo: true,
-      socket: {
-        connectTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeoutMs()),
-        ...(withSocketTimeout ? { socketTimeout: socketTimeoutMs() } : {}),
-        reconnectStrategy: false,
-      },
-    }) as unknown as Client;
-    // Without a listener an 'error' event would crash the process; failures reach callers as rejections.
-    client.on('error', () => undefined);
-    return client;
-  }
+/** Node's codes for a server certificate it would not accept. */
+const TLS_REFUSALS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+function timeouts(): { connectMs: number; replyMs: number } {
+  const replyMs = socketTimeoutMs();
+  return { connectMs: Math.min(CONNECT_TIMEOUT_MS, replyMs), replyMs };
 }
