@@ -41,7 +41,9 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       { test: { ...common, name: 'unit', include: UNIT_FILES, pool: 'threads' } },
-      { test: { ...common, name: 'e2e', include: ['test/**/*.test.ts'], exclude: UNIT_FILES, pool: 'forks' } },
+      // One fork runs file after file (no new process and module graph per file): the suite is CPU-bound,
+      // and every file sets its environment again (setupFiles) and changes no module state it relies on.
+      { test: { ...common, name: 'e2e', include: ['test/**/*.test.ts'], exclude: UNIT_FILES, pool: 'forks', isolate: false } },
     ],
   },
 });

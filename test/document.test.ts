@@ -16,6 +16,20 @@ function parseError(text: string, file = 'state.yaml'): StateParseError {
 }
 
 describe('parseStateText', () => {
+  it('parses a text it saw before to data of its own: a caller that edits its copy changes no later parse', () => {
+    const text = 'revision: 3\nproject:\n  name: x\nlist: [a, b]\n';
+    const first = parseStateText(text, 'a.yaml');
+    (first.data.project as { name: string }).name = 'edited';
+    (first.data.list as string[]).push('c');
+    const second = parseStateText(text, 'b.yaml');
+    (second.data.list as string[]).pop();
+    const third = parseStateText(text, 'c.yaml');
+    expect(third).toEqual({ text, revision: 3, data: { revision: 3, project: { name: 'x' }, list: ['a', 'b'] } });
+    // A bad text is never remembered: each parse names its own file.
+    expect(() => parseStateText('revision: -1\n', 'one.yaml')).toThrow(/one\.yaml/);
+    expect(() => parseStateText('revision: -1\n', 'two.yaml')).toThrow(/two\.yaml/);
+  });
+
   it('reads the real file: revision 11, progress 0%, and keys the model does not know', () => {
     const { data, revision } = parseStateText(readFixture('current_state.yaml'), 'current_state.yaml');
     expect(revision).toBe(11);

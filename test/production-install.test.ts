@@ -22,7 +22,7 @@ function prepareScript(repo: PackedRepo): string {
 
 describe('npm ci --omit=dev in a project using the hooks', () => {
   it('passes: the prepare script tolerates the toolkit’s absence; a full npm ci sets the hooks up again', async () => {
-    const repo = await makePackedRepo();
+    const repo = await makePackedRepo({ npm: true });
     expect(prepareScript(repo)).toBe('paracle-hooks install || exit 0');
     rmSync(join(repo.dir, 'node_modules'), { recursive: true });
     await repo.git(['config', '--unset', 'core.hooksPath']);
@@ -38,7 +38,7 @@ describe('npm ci --omit=dev in a project using the hooks', () => {
   });
 
   it('the prepare script an earlier version wrote fails it; the next npm install brings the script up to date', async () => {
-    const repo = await makePackedRepo();
+    const repo = await makePackedRepo({ npm: true });
     const pkg = JSON.parse(repo.read('package.json'));
     repo.write('package.json', `${JSON.stringify({ ...pkg, scripts: { prepare: 'paracle install' } }, null, 2)}\n`);
     rmSync(join(repo.dir, 'node_modules'), { recursive: true });

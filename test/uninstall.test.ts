@@ -42,7 +42,7 @@ async function npmInstall(repo: PackedRepo): Promise<string> {
 
 describe('paracle uninstall', () => {
   it('a project that had only paracle: hooks, husky, merge driver, attributes and prepare all go; git and npm run nothing of ours after', async () => {
-    const repo = await makePackedRepo({ install: false });
+    const repo = await makePackedRepo({ install: false, npm: true });
     const packageJson = repo.read('package.json');
     expect((await repo.paracle(['install'])).exitCode).toBe(0);
     await repo.git(['add', '-A']);
@@ -84,7 +84,7 @@ describe('paracle uninstall', () => {
   });
 
   it("the user's own hook lines, attributes and prepare script stay byte for byte, and husky stays set up for them", async () => {
-    const repo = await makePackedRepo({ install: false });
+    const repo = await makePackedRepo({ install: false, npm: true });
     repo.write('.husky/pre-commit', 'echo user-hook-ran\n');
     repo.write('.gitattributes', '*.png binary\n');
     const manifest = JSON.parse(repo.read('package.json'));
@@ -120,7 +120,7 @@ describe('paracle uninstall', () => {
   });
 
   it('a package.json that does not parse stops it before any change: one line naming the file, every file and config value as they were', async () => {
-    const repo = await makePackedRepo();
+    const repo = await makePackedRepo({ npm: true });
     const files = ['.husky/pre-commit', '.husky/post-merge', '.husky/post-checkout', '.gitattributes', '.gitignore'];
     const before = Object.fromEntries(files.map((rel) => [rel, fileOrNull(repo, rel)]));
     const broken = repo.read('package.json').replace('"private": true', '"private": true,,');
@@ -140,7 +140,7 @@ describe('paracle uninstall', () => {
 
 describe('a write that fails part way', () => {
   it("git's config locked by another git process: the hook scripts, attributes and package.json already changed are put back, modes too, and it says where", async () => {
-    const repo = await makePackedRepo();
+    const repo = await makePackedRepo({ npm: true });
     const files = ['.husky/pre-commit', '.husky/post-merge', '.husky/post-checkout', '.gitattributes', 'package.json'];
     const before = Object.fromEntries(files.map((rel) => [rel, fileOrNull(repo, rel)]));
     const modes = files.map((rel) => statSync(join(repo.dir, rel)).mode);
@@ -163,7 +163,7 @@ describe('a write that fails part way', () => {
 
 describe("another tool's core.hooksPath", () => {
   it('is left alone, with a note naming each line that still runs paracle; the rest is removed', async () => {
-    const repo = await makePackedRepo({ install: false });
+    const repo = await makePackedRepo({ install: false, npm: true });
     mkdirSync(join(repo.dir, '.githooks'));
     const hook = join(repo.dir, '.githooks', 'pre-commit');
     const line = 'node node_modules/paracle-hooks/hooks/pre-commit.cjs "$@" || exit $?';

@@ -1,9 +1,9 @@
 // The Redis engine (issue 21) against the file engine, in one run: one writer's save, 3 hosts × 4
-// writers, catching up 1,000 revisions, and command start-up with the engine off and on. Starts its
+// writers, catching up 1,000 revisions, and command and hook start-up with the engine off and on. Starts its
 // own redis-server (AOF, fsync always) on a free loopback port; skipped with one line without one.
 // Alone: `npm run build && node bench/sections/redis-engine.mjs [--quick]`.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -216,6 +216,41 @@ export async function measure({ projectRoot, realStatePath, quick }) {
       measure: 'paracle session end, engine on',
       value: `${m.endOn.toFixed(1)} ms`,
       note: `${(m.endOn / m.endOff).toFixed(2)}× engine off (target ≤ 1.3×)`,
+    });
+
+    // 5. The pre-commit hook: `git commit` of one file in packages/ in two scratch repositories with
+    // the hooks installed, one seeded on Redis (the hook's write goes through it), interleaved.
+    const { runGit } = await import(pathToFileURL(join(projectRoot, 'dist', 'git', 'run-git.js')).href);
+    const { scratchRepository } = await import(pathToFileURL(join(projectRoot, 'bench', 'hook-commit.mjs')).href);
+    const repoOff = await scratchRepository(runGit, dirname(realStatePath));
+    const repoOn = await scratchRepository(runGit, dirname(realStatePath));
+    cleanup.push(repoOff, repoOn);
+    const hookEnv = { HUSKY: undefined, PARACLE: undefined, PARACLE_REDIS_URL: undefined, NO_COLOR: '1' };
+    const hookEnvOn = { ...hookEnv, PARACLE_REDIS_URL: url, PARACLE_REDIS_PREFIX: 'bench-hook' };
+    await run(process.execPath, [cli, 'engine', 'seed'], { cwd: repoOn, env: { ...process.env, ...hookEnvOn } });
+    const commitIn = async (dir, i, extraEnv) => {
+      const file = join(dir, 'packages', 'bench', 'module.py');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `change ${i}\n`);
+      await runGit(['add', '--', 'packages/bench/module.py'], { cwd: dir, env: 'clean' });
+      const t = nowMs();
+      await runGit(['commit', '-q', '-m', `bench ${i}`], { cwd: dir, env: 'clean', fixedFlags: false, extraEnv });
+      return nowMs() - t;
+    };
+    const hookSamples = { off: [], on: [] };
+    for (let i = 0; i < runs + 2; i += 1) {
+      const off = await commitIn(repoOff, i, hookEnv);
+      const on = await commitIn(repoOn, i, hookEnvOn);
+      if (i < 2) continue;
+      hookSamples.off.push(off);
+      hookSamples.on.push(on);
+    }
+    const [commitOff, commitOn] = [median(hookSamples.off), median(hookSamples.on)];
+    rows.push({ measure: 'git commit (pre-commit hook writes the state), engine off', value: `${commitOff.toFixed(1)} ms` });
+    rows.push({
+      measure: 'the same commit, engine on',
+      value: `${commitOn.toFixed(1)} ms`,
+      note: `${(commitOn / commitOff).toFixed(2)}× engine off (target ≤ 1.3×)`,
     });
     await engineLib.closeStateEngines();
   } finally {

@@ -1,5 +1,6 @@
 import { StateParseError } from '../errors.js';
 import { parseStateText } from '../document/document.js';
+import { readSections } from '../document/sections.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import type { Problem } from '../validate/validate-workspace.js';
 import type { RevisionHistory } from './revision-history.js';
@@ -81,8 +82,14 @@ export function checkRevisionNotRewound(input: RevisionCheckInput): Problem[] {
   return [{ file: input.file, ...at, message: `${problem}; ${advice}` }];
 }
 
-/** The base's revision; a base that does not parse as a whole (it happens upstream) still has its `revision:` line. */
+/**
+ * The base's revision, from its `revision` entry alone (verify asks up to three times, and a whole
+ * parse of the real file costs tens of ms); a base that does not parse as a whole (it happens
+ * upstream) still has its `revision:` line.
+ */
 export function baseRevision(text: string): number | null {
+  const entry = readSections(text, 'base', []);
+  if (entry !== null) return entry.parsed.revision;
   try {
     return parseStateText(text, 'base').revision;
   } catch (error) {

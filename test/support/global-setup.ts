@@ -21,6 +21,8 @@ declare module 'vitest' {
      * tests that run npm install under the isolated HOME point npm_config_cache here, so they need no network.
      */
     npmCache: string;
+    /** NODE_EXTRA_CA_CERTS as the run was started with ('' when unset): npm may need it to reach its registry. */
+    nodeExtraCaCerts: string;
   }
 }
 
@@ -62,6 +64,7 @@ export default function setup(project: TestProject): () => Promise<void> {
   );
   const cache = spawnSync('npm', ['config', 'get', 'cache'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   project.provide('npmCache', cache.stdout.trim());
+  project.provide('nodeExtraCaCerts', process.env.NODE_EXTRA_CA_CERTS ?? '');
   return async () => {
     await packing;
     rmSync(home, { recursive: true, force: true });

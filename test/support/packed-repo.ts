@@ -63,10 +63,12 @@ export interface PackedRepoOptions {
   install?: boolean;
   /** Make the first commit through the hooks (default true; needs install). */
   commit?: boolean;
+  /** The test runs npm in it: node_modules is copied whole, not linked (copyPackedProject). */
+  npm?: boolean;
 }
 
 export async function makePackedRepo(options: PackedRepoOptions = {}): Promise<PackedRepo> {
-  const dir = copyPackedProject('paracle-packed-repo-');
+  const dir = copyPackedProject('paracle-packed-repo-', { forNpm: options.npm ?? false });
   scratch.push(dirname(dir));
   await runGit(['init', '-q', '-b', 'main'], { cwd: dir, env: 'clean' });
   await configureIdentity(dir);
