@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { installPacked, type PackedPackage, packCheckout } from './packed-package.js';
 
@@ -37,14 +37,25 @@ const GLOBAL_GIT_CONFIG = ['[core]', '\tfsync = none', '[gc]', '\tauto = 0', '[m
 
 /**
  * Runs once before any test file. Child processes, the CLI and the installed hooks run `dist/`, so
- * the suite builds first: a test never runs code older than `src/` (about 5 s; `npx vitest run
- * some.test.ts` after an edit tests the edit). Then it packs the build and installs the tarball once,
- * the install in the background: the tests start meanwhile, and the few that use the package wait for it.
+ * the suite builds first unless dist/ is a finished build of the sources as they are now
+ * (scripts/build-inputs.mjs; CI has just built): a test never runs code older than `src/` (a build
+ * is about 5 s; `npx vitest run some.test.ts` after an edit tests the edit). Then it packs the build
+ * and installs the tarball once, the install in the background: the tests start meanwhile, and the
+ * few that use the package wait for it.
  */
-export default function setup(project: TestProject): () => Promise<void> {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (build.status !== 0) {
-    throw new Error(`npm run build failed before the tests (exit ${build.status}):\n${build.stdout}${build.stderr}`);
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { builtFromCurrentInputs } = (await import(pathToFileURL(join(PROJECT_ROOT, 'scripts', 'build-inputs.mjs')).href)) as {
+    builtFromCurrentInputs(): boolean;
+  };
+  if (!builtFromCurrentInputs()) {
+    const build = spawnSync('npm', ['run', 'build', '--silent'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (build.status !== 0) {
+      throw new Error(`npm run build failed before the tests (exit ${build.status}):\n${build.stdout}${build.stderr}`);
+    }
   }
   const home = realpathSync(mkdtempSync(join(tmpdir(), 'paracle-test-home-')));
   writeFileSync(join(home, 'gitconfig'), GLOBAL_GIT_CONFIG);
