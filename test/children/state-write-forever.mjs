@@ -3,7 +3,11 @@
 // can aim its kill at a random moment of the save cycle (reading, rendering, writing the temp
 // file, renaming, logging).
 // Usage: node state-write-forever.mjs <paracRoot> <prefix>
-import { updateState } from '../../dist/index.js';
+import { createRequire } from 'node:module';
+
+// The library as `require` gets it (dist/index.cjs, one bundle): the other children import the
+// module tree, so both entry points run under concurrency, and this one starts in less CPU.
+const { updateState } = createRequire(import.meta.url)('../../dist/index.cjs');
 
 const [root, prefix] = process.argv.slice(2);
 process.stdout.write('ready\n');
