@@ -32,11 +32,22 @@ export function buildInputsHash() {
   return hash.digest('hex');
 }
 
-/** Whether dist/ holds a finished build of the inputs as they are now. */
+/**
+ * Whether dist/ holds a finished build of the inputs as they are now, its module tree and bundle
+ * from the same build (a bare `tsc` after a build rewrites the tree without the build's id).
+ */
 export function builtFromCurrentInputs() {
-  return (
-    existsSync(BUILD_RECORD) && existsSync(join(root, 'dist', 'cli', 'bin.js')) && readFileSync(BUILD_RECORD, 'utf8') === buildInputsHash()
-  );
+  if (!existsSync(BUILD_RECORD) || readFileSync(BUILD_RECORD, 'utf8') !== buildInputsHash()) return false;
+  try {
+    const bundleId = readFileSync(join(root, 'dist', 'cli-bundle', 'main.cjs'), 'utf8').split('\n', 1)[0];
+    const treeId = readFileSync(join(root, 'dist', 'cli', 'main.js'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .at(-1);
+    return bundleId.startsWith('// paracle-build-id: ') && bundleId === treeId;
+  } catch {
+    return false;
+  }
 }
 
 export function forgetBuild() {
