@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStateText } from '../src/document/document.js';
 import { hookGitDir } from '../src/git/repo-layout.js';
 import { prepareIndexes, restoreIndexes, stageChanges, type FileChange } from '../src/hooks-run/stage-files.js';
 import { tempDir } from './support/fixtures.js';
 import { CHANGELOG_REL, LOG_REL, STATE_REL, makeTestRepo, testRepo, type TestRepo } from './support/git-repo.js';
-import { findRedisServer, REDIS_MISSING, RedisServer } from './support/redis-server.js';
+import { describeWithRedis, RedisServer } from './support/redis-server.js';
 
 /**
  * A hook that fails part way leaves nothing behind (issue 22, point 1): real faults in real
@@ -325,14 +325,11 @@ describe('pre-commit: another command failing after paracle\u2019s step', GIT_TI
   });
 });
 
-const redisServer = findRedisServer();
-if (redisServer === null) it.skip(`a failing step with the shared engine: ${REDIS_MISSING}`, () => undefined);
-else
-  describe('with a shared engine (Redis)', GIT_TIMEOUT, () => {
-    const server = new RedisServer();
-    beforeAll(() => server.start());
-    afterAll(() => server.kill());
-
+const server = new RedisServer();
+describeWithRedis(
+  'with a shared engine (Redis)',
+  server,
+  () => {
     it('a step failing before the shared commit: nothing reaches Redis, every file as before, the retry writes HEAD + 1 through it', async () => {
       const env = { PARACLE_REDIS_URL: server.url, PARACLE_REDIS_PREFIX: `failure-${process.pid}` };
       const repo = await repoWithStagedChange();
@@ -360,4 +357,6 @@ else
       expect(await shared()).toBe(head + 1);
       expect((await repo.git(['status', '--porcelain', '--untracked-files=all'])).stdout).toBe('');
     });
-  });
+  },
+  GIT_TIMEOUT,
+);

@@ -1,12 +1,12 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ChildRun, childScript } from './support/children.js';
 import { REAL_STATE, tempDir } from './support/fixtures.js';
 import { CLI, cloneTestRepo, LOG_REL, makeTestRepo, runNode, STATE_REL, type RunResult } from './support/git-repo.js';
-import { FaultyProxy, findRedisServer, freePort, makeTlsCertificate, REDIS_MISSING, RedisServer } from './support/redis-server.js';
+import { describeWithRedis, FaultyProxy, freePort, makeTlsCertificate, RedisServer } from './support/redis-server.js';
 
 /**
  * Issue 21: one state across hosts on a real redis-server. Each "host" is its own checkout folder
@@ -14,7 +14,6 @@ import { FaultyProxy, findRedisServer, freePort, makeTlsCertificate, REDIS_MISSI
  */
 
 const STRESS = process.env.PARACLE_STRESS === 'long';
-const redisPath = findRedisServer();
 const server = new RedisServer();
 let prefixCounter = 0;
 
@@ -106,16 +105,7 @@ async function expectConverged(world: World, hosts = world.hosts): Promise<{ com
   return { completed: phase?.completed ?? [], revisions };
 }
 
-if (redisPath === null) it.skip(`Redis engine: ${REDIS_MISSING}`, () => undefined);
-
-describe.skipIf(redisPath === null)('the Redis engine (issue 21)', () => {
-  beforeAll(async () => {
-    await server.start();
-  });
-  afterAll(async () => {
-    await server.kill('SIGTERM');
-  });
-
+describeWithRedis('the Redis engine (issue 21)', server, () => {
   it('a write on one host is what every other host reads, byte for byte, and engine status says where each stands', async () => {
     const world = await makeWorld(3);
     const [a, b, c] = world.hosts as [Host, Host, Host];

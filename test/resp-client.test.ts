@@ -1,8 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RespClient, type RespEndpoint, RespError } from '../src/engine/redis/resp-client.js';
-import { FaultyProxy, findRedisServer, freePort, REDIS_MISSING, RedisServer } from './support/redis-server.js';
+import { describeWithRedis, FaultyProxy, freePort, RedisServer } from './support/redis-server.js';
 
 /**
  * The Redis engine's own connection (src/engine/redis/resp-client.ts) against a real redis-server:
@@ -10,7 +10,6 @@ import { FaultyProxy, findRedisServer, freePort, REDIS_MISSING, RedisServer } fr
  * own command; every way a connection ends rejects what is owed, with its kind.
  */
 
-const redisPath = findRedisServer();
 const server = new RedisServer();
 const timeouts = { connectMs: 2000, replyMs: 2000 };
 
@@ -43,16 +42,7 @@ async function everyShape(client: RespClient, key: string): Promise<unknown[]> {
 
 const EXPECTED = ['OK', 'é✓ two\r\nlines', null, -7, [1, null, ['a', []], 'FINE'], 1, 'reply: WRONGTYPE', 'PONG'];
 
-if (redisPath === null) it.skip(`Redis connection: ${REDIS_MISSING}`, () => undefined);
-
-describe.skipIf(redisPath === null)('the Redis connection', () => {
-  beforeAll(async () => {
-    await server.start();
-  });
-  afterAll(async () => {
-    await server.kill('SIGTERM');
-  });
-
+describeWithRedis('the Redis connection', server, () => {
   it('pipelined commands get their own replies in order, every RESP2 shape, an error reply failing only its command', async () => {
     const client = await RespClient.connect(endpoint(server.port), timeouts);
     try {

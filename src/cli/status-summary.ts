@@ -1,6 +1,6 @@
 import { readTextIfExistsSync } from '../fs/read-text.js';
-import { parseStateText, type ParsedState } from '../document/document.js';
-import { readSections } from '../document/sections.js';
+import type { ParsedState } from '../document/document.js';
+import { readEntries } from '../document/sections.js';
 
 /**
  * Reading just what `paracle status` shows. A cold process spends most of its time parsing YAML
@@ -20,6 +20,5 @@ export const STATUS_KEYS = ['version', 'snapshot_date', 'revision', 'project', '
 export async function readStatusState(file: string): Promise<ParsedState | null> {
   const text = readTextIfExistsSync(file);
   if (text === null) return null;
-  // Anything unusual in the cut falls back to the whole file, which reports it with its real position.
-  return readSections(text, file, STATUS_KEYS)?.parsed ?? parseStateText(text, file);
+  return readEntries(text, file, STATUS_KEYS);
 }

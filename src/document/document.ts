@@ -3,6 +3,7 @@ import { StateParseError } from '../errors.js';
 import { firstConflictMarker } from './find-conflict-markers.js';
 import { rememberTokens } from './cst-cache.js';
 import { quotedExcerpt, sourceExcerpt } from '../text/quoted-excerpt.js';
+import { RecentTexts } from '../text/recent-texts.js';
 
 export { rewriteYaml } from './yaml-rewrite.js';
 
@@ -26,15 +27,13 @@ const MAX_ALIAS_COUNT = 100;
  * (a base, a side) several times, and a cold parse of the real file costs 20–70 ms against under
  * 1 ms for a copy. Callers get their own copy, so one that edits its data changes no other's.
  */
-const recentParses: Array<{ text: string; data: Record<string, unknown>; revision: number }> = [];
-const RECENT_PARSES = 4;
+const recentParses = new RecentTexts<ParsedState>(4);
 
 export function parseStateText(text: string, file: string): ParsedState {
-  const known = recentParses.find((entry) => entry.text === text);
+  const known = recentParses.find(text);
   if (known !== undefined) return { text, data: structuredClone(known.data), revision: known.revision };
   const parsed = parseFresh(text, file);
-  recentParses.unshift({ text, data: structuredClone(parsed.data), revision: parsed.revision });
-  recentParses.length = Math.min(recentParses.length, RECENT_PARSES);
+  recentParses.remember(text, { ...parsed, data: structuredClone(parsed.data) });
   return parsed;
 }
 

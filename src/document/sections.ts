@@ -93,6 +93,14 @@ export function readSections(text: string, file: string, keys: readonly string[]
 }
 
 /**
+ * The entries named in `keys` (and `revision`) when the file can be cut, parsed alone; else the whole
+ * file, which reports any problem with its real line and column.
+ */
+export function readEntries(text: string, file: string, keys: readonly string[]): ParsedState {
+  return readSections(text, file, keys)?.parsed ?? parseStateText(text, file);
+}
+
+/**
  * The entries of the last whole read by entries, by their exact text. Most saves change an entry or
  * two of a large file; a process saving again (or waiting its turn behind other writers) then parses
  * only the entries whose text changed since it last read the file, not the whole of it.

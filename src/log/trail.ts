@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { applyPatch, type Operation } from 'rfc6902';
 import { isRecord } from '../document/plain-data.js';
 import type { StateChangeEntry } from './audit-entry.js';
+import { RecentTexts } from '../text/recent-texts.js';
 
 /**
  * The trail: the audit entries that let any revision be rebuilt (issue 14, the spec's Phase 6).
@@ -36,16 +37,16 @@ export interface TrailState {
   data: Record<string, unknown>;
 }
 
-/** First 128 bits of SHA-256 of the file's bytes: enough to tell an edit, a sixth of a line's size. */
-const recentHashes: Array<[string, string]> = [];
+/** A write hashes the same text more than once (its trail line, the shared engine's commit). */
+const recentHashes = new RecentTexts<string>(2);
 
+/** First 128 bits of SHA-256 of the file's bytes: enough to tell an edit, a sixth of a line's size. */
 export function textHash(text: string): string {
-  // A write hashes the same text more than once (its trail line, the shared engine's commit): the last
-  // two are kept, and comparing a string costs far less than hashing it.
-  for (const [known, hash] of recentHashes) if (known === text) return hash;
-  const hash = createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
-  recentHashes.unshift([text, hash]);
-  recentHashes.length = Math.min(recentHashes.length, 2);
+  let hash = recentHashes.find(text);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+    recentHashes.remember(text, hash);
+  }
   return hash;
 }
 

@@ -1,6 +1,5 @@
 import { StateParseError } from '../errors.js';
-import { parseStateText } from '../document/document.js';
-import { readSections } from '../document/sections.js';
+import { readEntries } from '../document/sections.js';
 import { committedRevision } from '../tasks/merge-revision.js';
 import type { Problem } from '../validate/validate-workspace.js';
 import type { RevisionHistory } from './revision-history.js';
@@ -88,10 +87,8 @@ export function checkRevisionNotRewound(input: RevisionCheckInput): Problem[] {
  * upstream) still has its `revision:` line.
  */
 export function baseRevision(text: string): number | null {
-  const entry = readSections(text, 'base', []);
-  if (entry !== null) return entry.parsed.revision;
   try {
-    return parseStateText(text, 'base').revision;
+    return readEntries(text, 'base', []).revision;
   } catch (error) {
     if (!(error instanceof StateParseError)) throw error;
     return committedRevision(text);

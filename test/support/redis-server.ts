@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { tempDir } from './fixtures.js';
 
 /**
@@ -17,6 +18,22 @@ export function findRedisServer(): string | null {
   if (path !== '') return path;
   if (process.env.CI) throw new Error(`the Redis engine tests must run in CI, but ${REDIS_MISSING} (.ci/run installs it)`);
   return null;
+}
+
+/**
+ * A describe block with `server` started before its tests and stopped after them; without
+ * redis-server, one skipped test saying what to install (under CI findRedisServer throws instead).
+ */
+export function describeWithRedis(title: string, server: RedisServer, body: () => void, options: { timeout?: number } = {}): void {
+  if (findRedisServer() === null) {
+    it.skip(`${title}: ${REDIS_MISSING}`, () => undefined);
+    return;
+  }
+  describe(title, options, () => {
+    beforeAll(() => server.start());
+    afterAll(() => server.kill('SIGTERM'));
+    body();
+  });
 }
 
 /** A free TCP port on loopback (taken from the kernel, then released for the server to bind). */

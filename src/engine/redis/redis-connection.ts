@@ -92,12 +92,8 @@ export class RedisConnection {
   }
 
   /** A second connection for waiting (pub/sub); a subscriber owes no reply, so the reply timeout never cuts it off. */
-  async duplicateForWaiting(): Promise<RespClient> {
-    try {
-      return await RespClient.connect(this.target.endpoint, timeouts());
-    } catch (error) {
-      throw this.explain(error);
-    }
+  duplicateForWaiting(): Promise<RespClient> {
+    return this.#open();
   }
 
   async close(): Promise<void> {
@@ -151,15 +147,18 @@ export class RedisConnection {
 
   async #connect(): Promise<RespClient> {
     await this.close();
-    let client: RespClient;
-    try {
-      client = await RespClient.connect(this.target.endpoint, timeouts());
-    } catch (error) {
-      throw this.explain(error);
-    }
+    const client = await this.#open();
     client.unref();
     this.#client = client;
     return client;
+  }
+
+  async #open(): Promise<RespClient> {
+    try {
+      return await RespClient.connect(this.target.endpoint, timeouts());
+    } catch (error) {
+      throw this.explain(error);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseStateText, type ParsedState } from '../../document/document.js';
-import { readSections } from '../../document/sections.js';
+import { readEntries } from '../../document/sections.js';
 import { EngineError, StateConflictError, StateMissingError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import { readTextIfExistsSync } from '../../fs/read-text.js';
@@ -427,14 +427,13 @@ function applyRevisions(text: string, revisions: readonly StoredRevision[]): str
 }
 
 function revisionOf(text: string, file: string): number {
-  return readSections(text, file, ['revision'])?.parsed.revision ?? parseStateText(text, file).revision;
+  return readEntries(text, file, []).revision;
 }
 
 function projectName(paracRoot: string): string {
   const file = stateFilePath(paracRoot);
   const text = readTextIfExistsSync(file);
-  const name =
-    text === null ? undefined : (readSections(text, file, ['project'])?.parsed.data.project ?? parseStateText(text, file).data.project);
+  const name = text === null ? undefined : readEntries(text, file, ['project']).data.project;
   const value = (name as { name?: unknown } | undefined)?.name;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   throw new EngineError(

@@ -113,7 +113,7 @@ async function acquire(
   } catch (error) {
     throw redis.explain(error);
   } finally {
-    await listener.close().catch(() => listener.destroy());
+    await listener.close();
   }
   const holder = parseHolder(await redis.call<string | null>(['GET', keys.lock]));
   const who = holder ? `pid ${holder.pid} on host ${holder.host} since ${holder.startedAt} (${holder.command})` : 'another writer';

@@ -149,7 +149,7 @@ export class RespClient {
   /** Ends the connection once what was written is sent; replies still owed are rejected. */
   async close(): Promise<void> {
     if (this.#socket.destroyed) return;
-    this.#failure ??= new RespError('closed', 'connection closed by this client');
+    this.#failure ??= closedHere();
     await new Promise<void>((resolve) => {
       this.#socket.once('close', () => resolve());
       this.#socket.end();
@@ -159,8 +159,7 @@ export class RespClient {
   }
 
   destroy(error?: RespError): void {
-    if (error !== undefined) this.#failure ??= error;
-    this.#failure ??= new RespError('closed', 'connection closed by this client');
+    this.#failure ??= error ?? closedHere();
     this.#socket.destroy();
   }
 
@@ -181,6 +180,10 @@ export class RespClient {
     this.#replied = true;
     return this.#owed.shift();
   }
+}
+
+function closedHere(): RespError {
+  return new RespError('closed', 'connection closed by this client');
 }
 
 async function openSocket(endpoint: RespEndpoint, connectMs: number): Promise<Socket> {
