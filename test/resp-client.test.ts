@@ -99,6 +99,7 @@ describeWithRedis('the Redis connection', server, () => {
       const started = Date.now();
       const timedOut = await failure(stalled.call(['PING']));
       expect(timedOut.kind).toBe('timeout');
+      expect(timedOut.limitMs).toBe(300);
       expect(Date.now() - started).toBeLessThan(5000);
       expect(stalled.isOpen).toBe(false);
       expect((await failure(stalled.call(['PING']))).kind).toBe('timeout');
@@ -144,8 +145,10 @@ describeWithRedis('the Redis connection', server, () => {
     try {
       const started = Date.now();
       const port = (silent.address() as { port: number }).port;
-      const hung = await failure(RespClient.connect(endpoint(port, { tls: true }), { connectMs: 300, replyMs: 300 }));
+      const hung = await failure(RespClient.connect(endpoint(port, { tls: true }), { connectMs: 300, replyMs: 900 }));
       expect(hung.kind).toBe('timeout');
+      // The connect limit ran out, not the reply one: messages name the one that did.
+      expect(hung.limitMs).toBe(300);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await new Promise((resolve) => silent.close(resolve));

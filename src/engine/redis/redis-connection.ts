@@ -125,7 +125,7 @@ export class RedisConnection {
         if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return say(`unknown host (check ${this.target.source})`);
         return say(`${error.message} (check ${this.target.source})`);
       case 'timeout':
-        return say(`no answer within ${timeouts().replyMs / 1000} s: is it overloaded or unreachable?`);
+        return say(`no answer within ${(error.limitMs ?? timeouts().replyMs) / 1000} s: is it overloaded or unreachable?`);
       case 'protocol':
         return say(`does not speak the Redis protocol: is ${this.target.source} pointing at the right port?`);
       case 'closed':

@@ -20,13 +20,20 @@ export class RespError extends Error {
   readonly code: string | undefined;
   /** A connection that ended before its first reply: likely not Redis, or TLS on one side only. */
   readonly beforeAnyReply: boolean;
+  /** For a timeout: the limit that ran out (connect or reply). */
+  readonly limitMs: number | undefined;
 
-  constructor(kind: RespFailure, message: string, options: { cause?: unknown; code?: string | undefined; beforeAnyReply?: boolean } = {}) {
+  constructor(
+    kind: RespFailure,
+    message: string,
+    options: { cause?: unknown; code?: string | undefined; beforeAnyReply?: boolean; limitMs?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RespError';
     this.kind = kind;
     this.code = options.code;
     this.beforeAnyReply = options.beforeAnyReply ?? false;
+    this.limitMs = options.limitMs;
   }
 }
 
@@ -87,7 +94,7 @@ export class RespClient {
     // Idle with nothing owed (a subscriber, a kept connection) is fine; silent with a reply owed is not.
     socket.setTimeout(replyMs);
     socket.on('timeout', () => {
-      if (this.#owed.length > 0) this.destroy(new RespError('timeout', `no reply within ${this.#replyMs} ms`));
+      if (this.#owed.length > 0) this.destroy(new RespError('timeout', `no reply within ${this.#replyMs} ms`, { limitMs: this.#replyMs }));
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.#failure ??= new RespError('closed', `connection lost (${error.code ?? error.message})`, {
@@ -200,7 +207,10 @@ async function openSocket(endpoint: RespEndpoint, connectMs: number): Promise<So
       socket.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new RespError('timeout', `no connection within ${connectMs} ms`)), connectMs);
+    const timer = setTimeout(
+      () => fail(new RespError('timeout', `no connection within ${connectMs} ms`, { limitMs: connectMs })),
+      connectMs,
+    );
     socket.once('error', (error: NodeJS.ErrnoException) =>
       fail(new RespError('connect', `cannot connect (${error.code ?? error.message})`, { cause: error, code: error.code })),
     );
