@@ -75,6 +75,24 @@ export async function scratchRepository(runGit, fixtures) {
   return dir;
 }
 
+/**
+ * Writes `content` to `file` in `dir`, stages it, and times `git commit` of it alone (the write and
+ * the `git add` are not timed): `args` go after `commit`, `gitConfig` (`-c` pairs) before it.
+ */
+export async function timedCommit(runGit, { dir, file, content, args = [], gitConfig = [], extraEnv }) {
+  mkdirSync(dirname(join(dir, file)), { recursive: true });
+  writeFileSync(join(dir, file), content);
+  await runGit(['add', '--', file], { cwd: dir, env: 'clean' });
+  const start = nowMs();
+  await runGit([...gitConfig, 'commit', '-q', '-m', `bench ${content.trim()}`, ...args], {
+    cwd: dir,
+    env: 'clean',
+    fixedFlags: false,
+    extraEnv,
+  });
+  return nowMs() - start;
+}
+
 export async function benchHookCommit({ runs = 15, fixtures } = {}) {
   const { runGit } = await import(pathToFileURL(join(projectRoot, 'dist', 'git', 'run-git.js')).href);
   const fixturesDir = fixtures ?? resolve(projectRoot, 'test/fixtures/paracle');
@@ -82,14 +100,7 @@ export async function benchHookCommit({ runs = 15, fixtures } = {}) {
   try {
     // Never a surrounding hook's GIT_INDEX_FILE, never a switch that turns the hooks off.
     const env = { HUSKY: undefined, PARACLE: undefined, NO_COLOR: '1' };
-    const commit = async (file, content, extra, extraEnv = env) => {
-      mkdirSync(dirname(join(dir, file)), { recursive: true });
-      writeFileSync(join(dir, file), content);
-      await runGit(['add', '--', file], { cwd: dir, env: 'clean' });
-      const start = nowMs();
-      await runGit(['commit', '-q', '-m', `bench ${content.trim()}`, ...extra], { cwd: dir, env: 'clean', fixedFlags: false, extraEnv });
-      return nowMs() - start;
-    };
+    const commit = (file, content, args, extraEnv = env) => timedCommit(runGit, { dir, file, content, args, extraEnv });
     const nodeStart = async () => {
       const start = nowMs();
       await runNode(['-e', '0'], dir);

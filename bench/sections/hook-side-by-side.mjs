@@ -21,7 +21,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { scratchRepository } from '../hook-commit.mjs';
+import { scratchRepository, timedCommit } from '../hook-commit.mjs';
 
 export const title = 'hooks side by side';
 
@@ -36,7 +36,7 @@ const median = (values) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+const _nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** The folder holding paracle's `pre-commit` and `auto-maintain.py`, or why the Python row is skipped. */
 function pythonHook() {
@@ -81,15 +81,10 @@ export async function measureSideBySide({ runs = 15, fixtures } = {}) {
 
     const env = { HUSKY: undefined, PARACLE: undefined, NO_COLOR: '1' };
     let n = 0;
-    const commit = async (area, gitConfig = [], cwd = dir) => {
+    const commit = (area, gitConfig = [], cwd = dir) => {
       n += 1;
       const file = area === 'packages' ? 'packages/bench/module.py' : 'notes/bench.txt';
-      mkdirSync(dirname(join(cwd, file)), { recursive: true });
-      writeFileSync(join(cwd, file), `${n}\n`);
-      await runGit(['add', '--', file], { cwd, env: 'clean' });
-      const start = nowMs();
-      await runGit([...gitConfig, 'commit', '-q', '-m', `bench ${n}`], { cwd, env: 'clean', fixedFlags: false, extraEnv: env });
-      return nowMs() - start;
+      return timedCommit(runGit, { dir: cwd, file, content: `${n}\n`, gitConfig, extraEnv: env });
     };
     const withScript = async (script, fn) => {
       if (script === null) rmSync(huskyScript);

@@ -3,12 +3,13 @@
 // own redis-server (AOF, fsync always) on a free loopback port; skipped with one line without one.
 // Alone: `npm run build && node bench/sections/redis-engine.mjs [--quick]`.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { scratchRepository, timedCommit } from '../hook-commit.mjs';
 
 const run = promisify(execFile);
 export const title = 'redis engine';
@@ -221,22 +222,14 @@ export async function measure({ projectRoot, realStatePath, quick }) {
     // 5. The pre-commit hook: `git commit` of one file in packages/ in two scratch repositories with
     // the hooks installed, one seeded on Redis (the hook's write goes through it), interleaved.
     const { runGit } = await import(pathToFileURL(join(projectRoot, 'dist', 'git', 'run-git.js')).href);
-    const { scratchRepository } = await import(pathToFileURL(join(projectRoot, 'bench', 'hook-commit.mjs')).href);
     const repoOff = await scratchRepository(runGit, dirname(realStatePath));
     const repoOn = await scratchRepository(runGit, dirname(realStatePath));
     cleanup.push(repoOff, repoOn);
     const hookEnv = { HUSKY: undefined, PARACLE: undefined, PARACLE_REDIS_URL: undefined, NO_COLOR: '1' };
     const hookEnvOn = { ...hookEnv, PARACLE_REDIS_URL: url, PARACLE_REDIS_PREFIX: 'bench-hook' };
     await run(process.execPath, [cli, 'engine', 'seed'], { cwd: repoOn, env: { ...process.env, ...hookEnvOn } });
-    const commitIn = async (dir, i, extraEnv) => {
-      const file = join(dir, 'packages', 'bench', 'module.py');
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `change ${i}\n`);
-      await runGit(['add', '--', 'packages/bench/module.py'], { cwd: dir, env: 'clean' });
-      const t = nowMs();
-      await runGit(['commit', '-q', '-m', `bench ${i}`], { cwd: dir, env: 'clean', fixedFlags: false, extraEnv });
-      return nowMs() - t;
-    };
+    const commitIn = (dir, i, extraEnv) =>
+      timedCommit(runGit, { dir, file: 'packages/bench/module.py', content: `change ${i}\n`, extraEnv });
     const hookSamples = { off: [], on: [] };
     for (let i = 0; i < runs + 2; i += 1) {
       const off = await commitIn(repoOff, i, hookEnv);
